@@ -1,0 +1,138 @@
+/*
+ * chunk.h — the block ("chunk") layout: the 16-byte header and the boundary tag.
+ *
+ * Every block handed out by libmini is a chunk: a 16-byte header directly before the 16-byte
+ * aligned user pointer. Chunks tile each heap segment (the brk heap, or an mmap'd pool) with no
+ * gaps; the size in the header reaches the next chunk.
+ *
+ *   An in-use chunk (held by the program or by a thread cache):
+ *
+ *     chunk -> +-----------------------------------------------+
+ *              | prev_foot: canary = chunk ^ secret, if PINUSE |  word 0
+ *              |            size of previous chunk, if !PINUSE |
+ *              +-----------------------------------------------+
+ *              | head: size of this chunk | flags              |  word 1
+ *       mem -> +-----------------------------------------------+  (16-byte aligned)
+ *              | user data: size - 16 bytes (the usable size)  |
+ *              .                                               .
+ *     next  -> +-----------------------------------------------+
+ *              | next->prev_foot (canary: this chunk is in use) |
+ *              | next->head: size | PINUSE                     |
+ *
+ *   A free chunk (in an arena's bins, or the top chunk):
+ *
+ *     chunk -> +-----------------------------------------------+
+ *              | prev_foot (as above; the previous is in use)  |
+ *              | head: size | PINUSE | [PURGED]                |  CINUSE clear
+ *       mem -> | fd: next chunk in the bin                     |
+ *              | bk: previous chunk in the bin (NULL: first)   |
+ *              | fd_size, bk_size: same-size chain (large bins)|
+ *              | dirty_ns: when it became free (purge delay)   |
+ *              .      (unused; whole pages here may be purged) .
+ *     next  -> +-----------------------------------------------+
+ *              | next->prev_foot = size  <- the boundary tag    |
+ *              | next->head: size | !PINUSE                    |
+ *
+ *   A mmapped ("large") chunk has its own mapping: prev_foot holds the offset from the start of
+ *   the mapping to the chunk, head = size | CINUSE | MMAPPED, and size reaches the mapping's end.
+ *
+ * Flags (sizes are multiples of 16, so the low 4 bits of head are free):
+ *   PINUSE   the previous chunk is in use (so prev_foot is a canary, not a size)
+ *   CINUSE   this chunk is in use
+ *   MMAPPED  (in use) this chunk has its own mapping
+ *   PURGED   (free) the whole pages inside this chunk were given back with madvise
+ *   POOLED   the chunk lives in an mmap'd pool (its pool header is at chunk & ~(POOL_SIZE-1))
+ *
+ * Invariants (checked by mini_check_heap):
+ *   1. Every chunk is 16-byte aligned and at least MINI_MIN_CHUNK bytes, except the 16-byte
+ *      fencepost that ends a closed segment.
+ *   2. PINUSE(next) == CINUSE(chunk) for every chunk but the last of a segment.
+ *   3. PINUSE(c) implies c->prev_foot == canary(c); !PINUSE(c) implies c->prev_foot is the size
+ *      of the previous chunk, which is free. The first chunk of a segment has PINUSE.
+ *   4. No two free chunks are adjacent: free merges with both neighbours at once.
+ *   5. The top chunk is the last chunk of its arena's current segment; it is free and in no
+ *      bin. Every other free chunk is in exactly one bin, the one its size maps to.
+ *   6. MMAPPED chunks are in no segment and no bin; they are in the large-block table.
+ *   7. A chunk in a thread cache is CINUSE, and its second user word is the cache key
+ *      (chunk ^ tcache secret), which no chunk held by the program has.
+ */
+#ifndef MINI_CHUNK_H
+#define MINI_CHUNK_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#define MINI_ALIGN 16u                /* alignment of every user pointer */
+#define MINI_HDR 16u                  /* bytes of header before the user pointer */
+#define MINI_MIN_CHUNK 32u            /* header + two links */
+#define MINI_FENCE 16u                /* the fencepost closing a segment */
+/* Bytes at the start of a free chunk that hold its header and links: never purged. */
+#define MINI_FREE_META 64u
+
+#define MINI_PINUSE ((size_t)1)
+#define MINI_CINUSE ((size_t)2)
+#define MINI_MMAPPED ((size_t)4) /* in-use chunks */
+#define MINI_PURGED ((size_t)4)  /* free chunks */
+#define MINI_POOLED ((size_t)8)
+#define MINI_FLAGS ((size_t)15)
+
+typedef struct mini_chunk {
+    size_t prev_foot;
+    size_t head;
+    struct mini_chunk *fd; /* free chunks only */
+    struct mini_chunk *bk;
+    struct mini_chunk *fd_size; /* free chunks of large bins only */
+    struct mini_chunk *bk_size;
+    uint64_t dirty_ns;          /* free chunks of purgeable size only */
+} mini_chunk_t;
+
+static inline size_t chunk_size(const mini_chunk_t *c)
+{
+    return c->head & ~MINI_FLAGS;
+}
+static inline int chunk_pinuse(const mini_chunk_t *c)
+{
+    return (c->head & MINI_PINUSE) != 0;
+}
+static inline int chunk_cinuse(const mini_chunk_t *c)
+{
+    return (c->head & MINI_CINUSE) != 0;
+}
+static inline int chunk_mmapped(const mini_chunk_t *c)
+{
+    return (c->head & (MINI_CINUSE | MINI_MMAPPED)) == (MINI_CINUSE | MINI_MMAPPED);
+}
+static inline int chunk_purged(const mini_chunk_t *c)
+{
+    return (c->head & (MINI_CINUSE | MINI_PURGED)) == MINI_PURGED;
+}
+static inline int chunk_pooled(const mini_chunk_t *c)
+{
+    return (c->head & MINI_POOLED) != 0;
+}
+static inline mini_chunk_t *chunk_at(uintptr_t a)
+{
+    return (mini_chunk_t *)a;
+}
+static inline mini_chunk_t *chunk_plus(const mini_chunk_t *c, size_t off)
+{
+    return (mini_chunk_t *)((uintptr_t)c + off);
+}
+static inline mini_chunk_t *chunk_minus(const mini_chunk_t *c, size_t off)
+{
+    return (mini_chunk_t *)((uintptr_t)c - off);
+}
+static inline mini_chunk_t *chunk_next(const mini_chunk_t *c)
+{
+    return chunk_plus(c, chunk_size(c));
+}
+static inline void *chunk2mem(const mini_chunk_t *c)
+{
+    return (void *)((uintptr_t)c + MINI_HDR);
+}
+static inline mini_chunk_t *mem2chunk(const void *p)
+{
+    return (mini_chunk_t *)((uintptr_t)p - MINI_HDR);
+}
+
+#endif /* MINI_CHUNK_H */
