@@ -72,7 +72,8 @@ static inline void test_fail_(const char *file, int line, const char *fmt, ...)
 /* msg is a printf format (may be ""), followed by its arguments. */
 #define TEST_CHECK_(t, fmt, a, op, b, stop, msg, ...)                                              \
     do {                                                                                           \
-        t a_ = (a), b_ = (b);                                                                      \
+        t a_ = (a);                                                                                \
+        t b_ = (b);                                                                                \
         if (!(a_ op b_)) {                                                                         \
             test_fail_(__FILE__, __LINE__, "expected %s " #op " %s (" fmt " vs " fmt ") " msg,      \
                        #a, #b, a_, b_, ##__VA_ARGS__);                                             \
@@ -161,7 +162,10 @@ static inline int test_main_(int argc, char **argv, const char *names, test_fn_t
         suite = suite ? suite + 1 : argv[0];
     }
     test_state_.suite = suite;
-    setvbuf(stdout, NULL, _IOLBF, 0);
+    /* A static buffer: stdio must not call malloc (it would share the program break with the
+     * allocator under test). */
+    static char outbuf[1 << 16];
+    setvbuf(stdout, outbuf, _IOLBF, sizeof(outbuf));
     char buf[4096];
     snprintf(buf, sizeof(buf), "%s", names);
     char *save = NULL;

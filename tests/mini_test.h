@@ -1,0 +1,136 @@
+/*
+ * mini_test.h — helpers shared by the allocator's tests: a look inside blocks through the
+ * internal header, fill patterns that can be verified later, and a child-process runner.
+ */
+#ifndef MINI_TEST_H
+#define MINI_TEST_H
+
+#include <fcntl.h>
+#include <spawn.h>
+#include <sys/mman.h>
+
+#include "libmini/src/internal.h"
+#include "tests/harness.h"
+
+extern char **environ;
+
+static inline size_t t_csize(const void *p)
+{
+    return chunk_size(mem2chunk(p));
+}
+static inline bool t_mmapped(const void *p)
+{
+    return chunk_mmapped(mem2chunk(p));
+}
+/* In the main arena's brk heap? */
+static inline bool t_in_brk(const void *p)
+{
+    uintptr_t a = (uintptr_t)p;
+    return a >= MINI_LOAD(mini_global.heap_lo) && a < MINI_LOAD(mini_global.heap_hi);
+}
+static inline bool t_aligned(const void *p, size_t a)
+{
+    return ((uintptr_t)p & (a - 1)) == 0;
+}
+
+/* A byte pattern that depends on the address, the size and a seed. */
+static inline uint8_t t_byte(const void *base, size_t i, uint64_t seed)
+{
+    uint64_t x = ((uintptr_t)base >> 4) * 0x9e3779b97f4a7c15ULL + i * 0xbf58476d1ce4e5b9ULL + seed;
+    return (uint8_t)(x >> 56);
+}
+static inline void t_fill(void *p, size_t n, uint64_t seed)
+{
+    uint8_t *b = p;
+    for (size_t i = 0; i < n; i++)
+        b[i] = t_byte(p, i, seed);
+}
+/* Returns the index of the first wrong byte, or n. */
+static inline size_t t_verify(const void *p, const void *base, size_t n, uint64_t seed)
+{
+    const uint8_t *b = p;
+    for (size_t i = 0; i < n; i++)
+        if (b[i] != t_byte(base, i, seed))
+            return i;
+    return n;
+}
+
+/* Pages of [p, p+n) resident now (mincore). */
+static inline size_t t_resident_pages(const void *p, size_t n)
+{
+    size_t page = 4096;
+    uintptr_t s = (uintptr_t)p & ~(page - 1), e = ((uintptr_t)p + n + page - 1) & ~(page - 1);
+    unsigned char vec[4096];
+    size_t np = (e - s) / page, res = 0;
+    for (size_t off = 0; off < np; off += sizeof(vec)) {
+        size_t chunk = np - off < sizeof(vec) ? np - off : sizeof(vec);
+        if (mincore((void *)(s + off * page), chunk * page, vec) != 0)
+            return (size_t)-1;
+        for (size_t i = 0; i < chunk; i++)
+            res += vec[i] & 1;
+    }
+    return res;
+}
+
+/*
+ * Run this test program again as a child with extra environment entries (NULL-terminated,
+ * "NAME=VALUE") and arguments; capture stdout+stderr into out (NUL-terminated). Returns the
+ * wait status, or -1.
+ */
+static inline int t_run_self(char *const extra_env[], char *const args[], char *out, size_t cap)
+{
+    char *envp[256];
+    size_t n = 0;
+    for (char **e = environ; *e && n < 200; e++) {
+        bool replaced = false;
+        for (size_t k = 0; extra_env && extra_env[k]; k++) {
+            const char *eq = strchr(extra_env[k], '=');
+            if (eq && strncmp(*e, extra_env[k], (size_t)(eq - extra_env[k]) + 1) == 0)
+                replaced = true;
+        }
+        if (!replaced)
+            envp[n++] = *e;
+    }
+    for (size_t k = 0; extra_env && extra_env[k] && n < 250; k++)
+        envp[n++] = extra_env[k];
+    envp[n] = NULL;
+    char *argv[32];
+    size_t na = 0;
+    argv[na++] = (char *)"/proc/self/exe";
+    for (size_t k = 0; args && args[k] && na < 30; k++)
+        argv[na++] = args[k];
+    argv[na] = NULL;
+    int pfd[2];
+    if (pipe(pfd) != 0)
+        return -1;
+    posix_spawn_file_actions_t fa;
+    posix_spawn_file_actions_init(&fa);
+    posix_spawn_file_actions_adddup2(&fa, pfd[1], 1);
+    posix_spawn_file_actions_adddup2(&fa, pfd[1], 2);
+    posix_spawn_file_actions_addclose(&fa, pfd[0]);
+    char self[4096];
+    ssize_t sl = readlink("/proc/self/exe", self, sizeof(self) - 1);
+    if (sl <= 0)
+        return -1;
+    self[sl] = '\0';
+    pid_t pid;
+    int rc = posix_spawn(&pid, self, &fa, NULL, argv, envp);
+    posix_spawn_file_actions_destroy(&fa);
+    close(pfd[1]);
+    if (rc != 0) {
+        close(pfd[0]);
+        return -1;
+    }
+    size_t len = 0;
+    ssize_t r;
+    while ((r = read(pfd[0], out + len, cap - 1 - len)) > 0)
+        len += (size_t)r;
+    out[len] = '\0';
+    close(pfd[0]);
+    int st;
+    while (waitpid(pid, &st, 0) < 0 && errno == EINTR)
+        ;
+    return st;
+}
+
+#endif /* MINI_TEST_H */
