@@ -111,6 +111,7 @@ static inline void test_fail_(const char *file, int line, const char *fmt, ...)
 #define require_ptr_ne(a, b, ...) TEST_CHECK_(const void *, "%p", a, !=, b, 1, __VA_ARGS__)
 #define require_ptr_eq(a, b, ...) TEST_CHECK_(const void *, "%p", a, ==, b, 1, __VA_ARGS__)
 #define require_true(c, ...) TEST_CHECK_(int, "%d", !!(c), ==, 1, 1, __VA_ARGS__)
+#define require_false(c, ...) TEST_CHECK_(int, "%d", !!(c), ==, 0, 1, __VA_ARGS__)
 
 #define expect_str_eq(a, b, ...)                                                                   \
     do {                                                                                           \

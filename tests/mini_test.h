@@ -9,8 +9,28 @@
 #include <spawn.h>
 #include <sys/mman.h>
 
+#include <valgrind/valgrind.h>
+
 #include "libmini/src/internal.h"
 #include "tests/harness.h"
+
+/* How much work a randomized test does: full in release, less in debug builds (heap walks),
+ * under sanitizers and under valgrind. MINI_TEST_SCALE multiplies it. */
+static inline double t_scale(void)
+{
+    double s = 1.0;
+    const char *e = getenv("MINI_TEST_SCALE");
+    if (e)
+        s = atof(e);
+    if (RUNNING_ON_VALGRIND)
+        s *= 0.05;
+#if defined(__SANITIZE_ADDRESS__) || defined(__SANITIZE_THREAD__)
+    s *= 0.25;
+#endif
+    if (MINI_DEBUG >= 3)
+        s *= 0.25;
+    return s;
+}
 
 extern char **environ;
 
@@ -132,5 +152,25 @@ static inline int t_run_self(char *const extra_env[], char *const args[], char *
         ;
     return st;
 }
+
+/*
+ * Run the current test alone in a fresh process, on a fresh heap. In the parent it runs the
+ * child, reports its failures as this test's, and ends the test; in the child it returns.
+ *     TEST_BEGIN(test_x) { t_isolate(); ...the test... } TEST_END
+ */
+#define t_isolate()                                                                                \
+    do {                                                                                           \
+        if (getenv("MINI_TEST_CHILD") == NULL) {                                                   \
+            static char out_[1 << 16];                                                             \
+            char *env_[] = {(char *)"MINI_TEST_CHILD=1", NULL};                                    \
+            char *args_[] = {(char *)test_state_.name, NULL};                                      \
+            int st_ = t_run_self(env_, args_, out_, sizeof(out_));                                 \
+            if (!(WIFEXITED(st_) && WEXITSTATUS(st_) == 0) || strstr(out_, "  FAIL "))             \
+                test_fail("isolated run failed (status %d):\n%s", st_, out_);                      \
+            else if (strstr(out_, "  skip "))                                                       \
+                test_skip_if(1, "%s", "skipped in the isolated run");                              \
+            return;                                                                                \
+        }                                                                                          \
+    } while (0)
 
 #endif /* MINI_TEST_H */

@@ -224,11 +224,16 @@ static void split_rest(struct mini_arena *a, mini_chunk_t *v, size_t c, size_t v
 {
     mini_chunk_t *r = chunk_plus(v, c);
     size_t rs = vs - c;
+    /* A rest big enough to wait for a purge keeps the age of the block it came from. */
+    bool aged = !chunk_purged(v) && vs > MINI_FREE_META && mini_opt(MINI_OPT_PURGE_DELAY) > 0;
+    uint64_t age = aged ? v->dirty_ns : 0;
     r->head = rs | MINI_PINUSE | (v->head & (MINI_POOLED | MINI_PURGED));
     r->prev_foot = mini_canary(r);
     chunk_plus(r, rs)->prev_foot = rs;
     v->head = c | MINI_CINUSE | (v->head & (MINI_PINUSE | MINI_POOLED));
     mini_bin_insert(a, r);
+    if (aged && rs > MINI_FREE_META && age < r->dirty_ns)
+        r->dirty_ns = age;
 }
 
 mini_chunk_t *mini_arena_alloc(struct mini_arena *a, size_t c, size_t *dirty)
@@ -352,6 +357,17 @@ bool mini_arena_resize(struct mini_arena *a, mini_chunk_t *c, size_t newc)
 
 /* ---- Free ------------------------------------------------------------------------------ */
 
+/* When free chunk c (in a bin) started waiting for its purge delay, or UINT64_MAX if it is not
+ * waiting (purged, too small, or no delay in force). */
+static uint64_t waiting_since(const mini_chunk_t *c)
+{
+    long pt = mini_opt(MINI_OPT_PURGE_THRESHOLD);
+    if (chunk_purged(c) || pt < 0 || chunk_size(c) < (size_t)pt || chunk_size(c) <= MINI_FREE_META ||
+        mini_opt(MINI_OPT_PURGE_DELAY) == 0)
+        return UINT64_MAX;
+    return c->dirty_ns;
+}
+
 void mini_arena_free(struct mini_arena *a, mini_chunk_t *c)
 {
     size_t sz = chunk_size(c), pooled = c->head & MINI_POOLED;
@@ -363,6 +379,7 @@ void mini_arena_free(struct mini_arena *a, mini_chunk_t *c)
     /* The block's own pages [cs, ce) are dirty; merged neighbours may be purged already. */
     uintptr_t cs = (uintptr_t)c, ce = cs + sz;
     bool prev_dirty = false, next_dirty = false;
+    uint64_t oldest = UINT64_MAX; /* a merged block keeps the oldest purge age of its parts */
     if (!chunk_pinuse(c)) {
         size_t ps = c->prev_foot;
         mini_chunk_t *p = chunk_minus(c, ps);
@@ -370,6 +387,7 @@ void mini_arena_free(struct mini_arena *a, mini_chunk_t *c)
                           chunk_cinuse(p)))
             mini_fatal_ptr("free", "corrupted heap: size vs. prev_size", chunk2mem(c));
         prev_dirty = !chunk_purged(p);
+        oldest = waiting_since(p);
         mini_bin_remove(a, p);
         c = p;
         sz += ps;
@@ -385,6 +403,9 @@ void mini_arena_free(struct mini_arena *a, mini_chunk_t *c)
     }
     if (!chunk_cinuse(next)) {
         next_dirty = !chunk_purged(next);
+        uint64_t w = waiting_since(next);
+        if (w < oldest)
+            oldest = w;
         mini_bin_remove(a, next);
         sz += chunk_size(next);
     } else {
@@ -416,6 +437,12 @@ void mini_arena_free(struct mini_arena *a, mini_chunk_t *c)
         }
     }
     mini_bin_insert(a, c);
+    if (oldest < UINT64_MAX && waiting_since(c) != UINT64_MAX && oldest < c->dirty_ns) {
+        c->dirty_ns = oldest;
+        uint64_t due = oldest + (uint64_t)mini_opt(MINI_OPT_PURGE_DELAY) * 1000000u;
+        if (due < a->next_purge_ns)
+            a->next_purge_ns = due;
+    }
 }
 
 /* ---- fork() ---------------------------------------------------------------------------- */
