@@ -162,7 +162,9 @@ static inline int t_run_self(char *const extra_env[], char *const args[], char *
     do {                                                                                           \
         if (getenv("MINI_TEST_CHILD") == NULL) {                                                   \
             static char out_[1 << 16];                                                             \
-            char *env_[] = {(char *)"MINI_TEST_CHILD=1", NULL};                                    \
+            char suite_[256];                                                                      \
+            snprintf(suite_, sizeof(suite_), "MINI_TEST_SUITE=%s", test_state_.suite);             \
+            char *env_[] = {(char *)"MINI_TEST_CHILD=1", suite_, NULL};                            \
             char *args_[] = {(char *)test_state_.name, NULL};                                      \
             int st_ = t_run_self(env_, args_, out_, sizeof(out_));                                 \
             if (!(WIFEXITED(st_) && WEXITSTATUS(st_) == 0) || strstr(out_, "  FAIL "))             \
