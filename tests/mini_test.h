@@ -40,7 +40,8 @@ static inline size_t t_csize(const void *p)
 }
 static inline bool t_mmapped(const void *p)
 {
-    return chunk_mmapped(mem2chunk(p));
+    uintptr_t lo;
+    return mini_heap_bounds((uintptr_t)mem2chunk(p), &lo) == 0 && chunk_mmapped(mem2chunk(p));
 }
 /* In the main arena's brk heap? */
 static inline bool t_in_brk(const void *p)

@@ -79,8 +79,9 @@ MINI_COLD void mini_init_slow(void)
     if (rnd)
         memcpy(r, rnd, sizeof(r));
     uint64_t salt = (uint64_t)(uintptr_t)&tls_me ^ mini_now_ns();
-    mini_global.canary_secret = (uintptr_t)mix64(r[0] ^ salt);
-    mini_global.tkey_secret = (uintptr_t)mix64(r[1] + salt) | 1;
+    mini_global.canary_secret = (uintptr_t)mix64(r[0] ^ salt ^ mix64(r[1]));
+    const char *pre = getenv("LD_PRELOAD");
+    mini_global.under_valgrind = pre && strstr(pre, "/vgpreload_");
     mini_bins_init_table();
     mini_arena_init_main();
     long amax = mini_opt(MINI_OPT_ARENA_MAX);
@@ -103,17 +104,18 @@ MINI_COLD static _Noreturn void bad_pointer(const void *mem, const char *fn)
     if (hi && !((uintptr_t)mem & (MINI_ALIGN - 1))) {
         const mini_chunk_t *c = mem2chunk(mem);
         size_t sz = chunk_size(c);
-        if (!chunk_cinuse(c) && sz >= MINI_MIN_CHUNK && sz <= hi - (uintptr_t)c)
-            mini_fatal_ptr(fn, "double free", mem);
+        if (sz >= MINI_MIN_CHUNK && sz <= hi - (uintptr_t)c && (!chunk_cinuse(c) || chunk_cached(c)))
+            mini_fatal_ptr(fn, strcmp(fn, "free") == 0 ? "double free" : "invalid pointer (freed)", mem);
     }
     mini_fatal_ptr(fn, "invalid pointer", mem);
 }
 
-/* Header checks of an arena chunk inside [lo, hi): all that can be read safely. */
+/* Header checks of a heap chunk inside [lo, hi) held by the program: all that can be read
+ * safely (a cached chunk fails them: it was freed). */
 static inline bool arena_header_ok(const mini_chunk_t *c, uintptr_t lo, uintptr_t hi)
 {
     size_t head = c->head, sz = head & ~MINI_FLAGS;
-    if ((head & (MINI_CINUSE | MINI_MMAPPED)) != MINI_CINUSE || sz < MINI_MIN_CHUNK ||
+    if ((head & (MINI_CINUSE | MINI_CACHED)) != MINI_CINUSE || sz < MINI_MIN_CHUNK ||
         sz > hi - (uintptr_t)c)
         return false;
     if (head & MINI_PINUSE)
@@ -135,9 +137,6 @@ mini_chunk_t *mini_validate(const void *mem, const char *fn)
     }
     if (!arena_header_ok(c, lo, hi))
         bad_pointer(mem, fn);
-    if (MINI_UNLIKELY(((const uintptr_t *)mem)[1] == mini_tkey(mem)) &&
-        mini_tcache_contains(mini_tls_tc, mem, chunk_size(c)))
-        mini_fatal_ptr(fn, "double free", mem);
     return c;
 }
 
@@ -152,7 +151,7 @@ static inline void *tc_pop(struct mini_tcache *tc, size_t c)
         if (MINI_UNLIKELY((uintptr_t)next & (MINI_ALIGN - 1)))
             mini_fatal_ptr("malloc", "corrupted thread cache (a freed block was written to)", m);
         b->head = next;
-        m[1] = NULL;
+        mem2chunk(m)->head &= ~MINI_CACHED;
         MINI_STORE(b->count, MINI_LOAD(b->count) - 1);
         return m;
     }
@@ -260,12 +259,10 @@ void mini_free(void *mem)
     struct mini_tcache *tc = mini_tls_tc;
     if (MINI_LIKELY(tc != NULL) && sz <= tc->max_c) {
         void **m = mem;
-        if (MINI_UNLIKELY((uintptr_t)m[1] == mini_tkey(mem)) && mini_tcache_contains(tc, mem, sz))
-            mini_fatal_ptr("free", "double free", mem);
         unsigned tci = mini_c2tci(sz);
         struct mini_tbin *b = &tc->bins[tci];
+        c->head |= MINI_CACHED;
         m[0] = mini_tc_protect(&m[0], b->head);
-        m[1] = (void *)mini_tkey(mem);
         b->head = mem;
         uint32_t n = MINI_LOAD(b->count) + 1;
         MINI_STORE(b->count, n);
@@ -302,7 +299,7 @@ void *mini_calloc(size_t n, size_t s)
     size_t dirty;
     void *p = arena_malloc(total, c, &dirty);
     if (p)
-        memset(p, 0, dirty < total ? dirty : total);
+        memset(p, 0, dirty < total && !mini_global.under_valgrind ? dirty : total);
     return p;
 }
 
@@ -322,7 +319,8 @@ void *mini_realloc(void *mem, size_t s)
         errno = ENOMEM;
         return NULL;
     }
-    if (chunk_mmapped(c))
+    uintptr_t lo;
+    if (mini_heap_bounds((uintptr_t)c, &lo) == 0)
         return mini_large_realloc(c, s);
     size_t oldc = chunk_size(c), newc = mini_s2c(s);
     if (newc <= oldc && oldc - newc < MINI_MIN_CHUNK)

@@ -64,9 +64,7 @@ static void walk_segment(const struct mini_arena *a, uintptr_t start, uintptr_t 
         if (sz < MINI_MIN_CHUNK)
             fail(a, "chunk smaller than the minimum", c);
         if (chunk_cinuse(c)) {
-            if (c->head & MINI_MMAPPED)
-                fail(a, "MMAPPED chunk inside a heap segment", c);
-            w->inuse_bytes += sz;
+            w->inuse_bytes += sz; /* held by the program, or CACHED in a thread cache */
         } else {
             if (prev && !chunk_cinuse(prev))
                 fail(a, "two free chunks next to each other", c);
@@ -125,7 +123,7 @@ void mini_check_arena(struct mini_arena *a)
     struct walk w = {0, 0, 0, 0};
     size_t mapped = 0;
     for (unsigned i = 0; i < a->nsegs; i++) {
-        bool current = !a->on_pools && i + 1 == a->nsegs && a->top && !chunk_pooled(a->top);
+        bool current = i + 1 == a->nsegs && a->top && !chunk_pooled(a->top);
         walk_segment(a, a->segs[i].start, a->segs[i].end, current, false, &w);
         mapped += a->segs[i].end - a->segs[i].start;
     }
@@ -166,10 +164,8 @@ void mini_check_tcache(const struct mini_tcache *tc)
             uintptr_t lo, hi = mini_heap_bounds((uintptr_t)ch, &lo);
             if (hi == 0 || ((uintptr_t)m & (MINI_ALIGN - 1)))
                 fail(NULL, "thread cache entry outside the heap", m);
-            if (!chunk_cinuse(ch) || chunk_size(ch) != c)
-                fail(NULL, "thread cache entry not an in-use chunk of its size", m);
-            if ((uintptr_t)m[1] != mini_tkey(m))
-                fail(NULL, "thread cache entry without its key", m);
+            if (!chunk_cached(ch) || chunk_size(ch) != c)
+                fail(NULL, "thread cache entry not a cached chunk of its size", m);
             if (++n > want)
                 fail(NULL, "thread cache bin longer than its count", m);
         }

@@ -33,14 +33,19 @@
  *              | next->prev_foot = size  <- the boundary tag    |
  *              | next->head: size | !PINUSE                    |
  *
+ *   A chunk in a thread cache is an in-use chunk with CACHED set; its first user word links it
+ *   to the next cached chunk of its size.
+ *
  *   A mmapped ("large") chunk has its own mapping: prev_foot holds the offset from the start of
  *   the mapping to the chunk, head = size | CINUSE | MMAPPED, and size reaches the mapping's end.
  *
  * Flags (sizes are multiples of 16, so the low 4 bits of head are free):
  *   PINUSE   the previous chunk is in use (so prev_foot is a canary, not a size)
  *   CINUSE   this chunk is in use
- *   MMAPPED  (in use) this chunk has its own mapping
- *   PURGED   (free) the whole pages inside this chunk were given back with madvise
+ *   bit 2, by context (the chunk's address tells which: large chunks are in no heap segment):
+ *   MMAPPED  (in use, large) this chunk has its own mapping
+ *   CACHED   (in use, in a heap) this chunk sits in a thread cache: freed by the program
+ *   PURGED   (free, in a heap) the whole pages inside this chunk were given back with madvise
  *   POOLED   the chunk lives in an mmap'd pool (its pool header is at chunk & ~(POOL_SIZE-1))
  *
  * Invariants (checked by mini_check_heap):
@@ -53,8 +58,9 @@
  *   5. The top chunk is the last chunk of its arena's current segment; it is free and in no
  *      bin. Every other free chunk is in exactly one bin, the one its size maps to.
  *   6. MMAPPED chunks are in no segment and no bin; they are in the large-block table.
- *   7. A chunk in a thread cache is CINUSE, and its second user word is the cache key
- *      (chunk ^ tcache secret), which no chunk held by the program has.
+ *   7. A chunk in a thread cache is CINUSE and CACHED; a chunk held by the program is CINUSE
+ *      and not CACHED. So free() of a cached chunk is a double free, known from the header
+ *      alone, whichever thread's cache holds it.
  */
 #ifndef MINI_CHUNK_H
 #define MINI_CHUNK_H
@@ -71,8 +77,9 @@
 
 #define MINI_PINUSE ((size_t)1)
 #define MINI_CINUSE ((size_t)2)
-#define MINI_MMAPPED ((size_t)4) /* in-use chunks */
-#define MINI_PURGED ((size_t)4)  /* free chunks */
+#define MINI_MMAPPED ((size_t)4) /* in-use large chunks */
+#define MINI_CACHED ((size_t)4)  /* in-use heap chunks */
+#define MINI_PURGED ((size_t)4)  /* free heap chunks */
 #define MINI_POOLED ((size_t)8)
 #define MINI_FLAGS ((size_t)15)
 
@@ -98,9 +105,15 @@ static inline int chunk_cinuse(const mini_chunk_t *c)
 {
     return (c->head & MINI_CINUSE) != 0;
 }
+/* For a chunk known to be large (found in the large-block table). */
 static inline int chunk_mmapped(const mini_chunk_t *c)
 {
     return (c->head & (MINI_CINUSE | MINI_MMAPPED)) == (MINI_CINUSE | MINI_MMAPPED);
+}
+/* For a chunk known to be in a heap segment. */
+static inline int chunk_cached(const mini_chunk_t *c)
+{
+    return (c->head & (MINI_CINUSE | MINI_CACHED)) == (MINI_CINUSE | MINI_CACHED);
 }
 static inline int chunk_purged(const mini_chunk_t *c)
 {

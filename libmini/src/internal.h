@@ -173,7 +173,9 @@ struct mini_global {
     _Atomic long init_owner;
     size_t page;
     uintptr_t canary_secret;
-    uintptr_t tkey_secret;
+    /* Under valgrind, whose memcheck models fresh brk memory as undefined although the kernel
+     * zero-fills it: calloc then clears every block. */
+    bool under_valgrind;
     _Atomic uintptr_t heap_lo, heap_hi; /* the brk heap's extent, for pointer validation */
     _Atomic uint64_t pool_map[MINI_POOL_MAP_WORDS];
 
@@ -220,10 +222,6 @@ void mini_tcache_flush_all(struct mini_tcache *tc);
 void mini_tcache_init_global(void);
 void mini_tcache_fork_child(void);
 extern struct mini_tcache mini_tcache_off; /* caching disabled (exited threads) */
-static inline uintptr_t mini_tkey(const void *mem)
-{
-    return (uintptr_t)mem ^ mini_global.tkey_secret;
-}
 /* Safe-linking of a cached chunk's next pointer (as glibc's PROTECT_PTR): stored XOR the
  * slot's address >> 12, so that a stray write shows up as a misaligned pointer. */
 static inline void *mini_tc_protect(void *const *slot, void *next)
@@ -234,7 +232,6 @@ static inline void *mini_tc_reveal(void *const *slot)
 {
     return (void *)(((uintptr_t)slot >> 12) ^ (uintptr_t)*slot);
 }
-bool mini_tcache_contains(const struct mini_tcache *tc, const void *mem, size_t c);
 static inline void mini_count(struct mini_tcache *tc, _Atomic uint64_t *field)
 {
     /* The shared "caching off" struct is counted with atomic adds; a thread's own with a

@@ -3,7 +3,7 @@
  *
  *   mini_tls_tc -> struct mini_tcache
  *                    bins[tci]: head -> [chunk]->[chunk]->...   count <= max_count
- *                                        mem[0]: next (safe-linked), mem[1]: key
+ *                                        head |= CACHED, mem[0]: next (safe-linked)
  *
  * A chunk in a cache is still "in use" for its arena; the cache just holds it for the next
  * request of its exact size, so the common malloc/free pair takes no lock. Requests up to
@@ -15,9 +15,10 @@
  * A chunk freed by another thread than the one that allocated it enters the freeing thread's
  * cache and, when flushed, returns to the arena it came from.
  *
- * Double free: a cached chunk carries key = mem ^ secret in its second word; free() of a chunk
- * whose second word is its key searches the bin, and reports a double free if it is there.
- * Keys are cleared when chunks leave the cache. A cache's next pointers are safe-linked.
+ * Double free: a cached chunk has CACHED set in its header (chunk.h), so free() of a chunk in
+ * any thread's cache is reported at once; the bit is cleared when the chunk leaves the cache.
+ * A cache's next pointers are safe-linked, so a write into a cached block is noticed when the
+ * corrupted link is followed.
  *
  * Thread exit (a pthread key destructor) flushes the cache to the arenas and keeps the struct
  * for the next thread; the exiting thread then runs uncached (mini_tcache_off). A child after
@@ -76,11 +77,20 @@ struct mini_tcache *mini_tcache_create(void)
     return tc;
 }
 
+static void release_list_one(mini_chunk_t *c)
+{
+    struct mini_arena *a = mini_arena_of(c);
+    mini_arena_lock(a);
+    mini_arena_free(a, c);
+    a->n_free--; /* never the program's */
+    mini_arena_unlock(a);
+}
+
 static void tbin_push(struct mini_tbin *b, void *mem)
 {
     void **m = mem;
+    mem2chunk(mem)->head |= MINI_CACHED;
     m[0] = mini_tc_protect(&m[0], b->head);
-    m[1] = (void *)mini_tkey(mem);
     b->head = mem;
     MINI_STORE(b->count, MINI_LOAD(b->count) + 1);
 }
@@ -102,9 +112,15 @@ void *mini_tcache_refill(struct mini_tcache *tc, size_t c)
         errno = ENOMEM;
         return NULL;
     }
-    struct mini_tbin *b = &tc->bins[mini_c2tci(c)];
-    for (uint32_t i = k; i-- > 1;)
-        tbin_push(b, chunk2mem(got[i]));
+    /* A chunk may be up to 16 bytes larger than asked (a rest too small to split off): it
+     * goes to the bin of its own size. */
+    for (uint32_t i = k; i-- > 1;) {
+        size_t gs = chunk_size(got[i]);
+        if (MINI_LIKELY(gs == c) || gs <= tc->max_c)
+            tbin_push(&tc->bins[mini_c2tci(gs)], chunk2mem(got[i]));
+        else
+            release_list_one(got[i]);
+    }
     return chunk2mem(got[0]);
 }
 
@@ -115,8 +131,8 @@ static void release_list(void *mem, uint32_t n)
     while (mem && n--) {
         void **m = mem;
         void *next = mini_tc_reveal(&m[0]);
-        m[1] = NULL;
         mini_chunk_t *c = mem2chunk(mem);
+        c->head &= ~MINI_CACHED;
         struct mini_arena *a = mini_arena_of(c);
         if (a != locked) {
             if (locked) {
@@ -166,21 +182,6 @@ void mini_tcache_flush_all(struct mini_tcache *tc)
             mini_tcache_flush_bin(tc, i, 0);
 }
 
-bool mini_tcache_contains(const struct mini_tcache *tc, const void *mem, size_t c)
-{
-    if (tc == NULL || c > tc->max_c)
-        return false;
-    const struct mini_tbin *b = &tc->bins[mini_c2tci(c)];
-    uint32_t n = MINI_LOAD(b->count);
-    void **m = b->head;
-    for (uint32_t i = 0; m && i < n; i++) {
-        if (m == mem)
-            return true;
-        m = mini_tc_reveal(&m[0]);
-    }
-    return false;
-}
-
 static void add_dead_counters(struct mini_tcache *t)
 {
     mini_global.dead_n_malloc += MINI_LOAD(t->n_malloc);
@@ -224,8 +225,7 @@ static bool plausible(const void *mem, size_t c)
     if (hi == 0 || ((uintptr_t)mem & (MINI_ALIGN - 1)))
         return false;
     const mini_chunk_t *ch = mem2chunk(mem);
-    return (ch->head & (MINI_CINUSE | MINI_MMAPPED)) == MINI_CINUSE && chunk_size(ch) == c &&
-           ((const uintptr_t *)mem)[1] == mini_tkey(mem);
+    return chunk_cached(ch) && chunk_size(ch) == c;
 }
 
 void mini_tcache_fork_child(void)

@@ -25,7 +25,7 @@ TEST_BEGIN(test_header_layout)
         expect_true(t_aligned(p, 16), "%p", (void *)p);
         expect_zu_eq(chunk_size(c), mini_s2c(s), "size %zu", s);
         expect_true(chunk_cinuse(c), "");
-        expect_false(c->head & MINI_MMAPPED, "");
+        expect_false(c->head & MINI_CACHED, "held by the program: not cached");
         expect_zu_eq(mini_usable_size(p), chunk_size(c) - 16, "");
         mini_chunk_t *n = chunk_next(c);
         expect_true(chunk_pinuse(n), "the next chunk knows this one is in use");
