@@ -34,6 +34,13 @@ static inline double t_scale(void)
 
 extern char **environ;
 
+/* Hide a constant from the compiler (impossible sizes would warn through alloc_size). */
+static inline size_t t_opaque(size_t x)
+{
+    volatile size_t v = x;
+    return v;
+}
+
 static inline size_t t_csize(const void *p)
 {
     return chunk_size(mem2chunk(p));
