@@ -115,9 +115,11 @@ typedef struct mini_stats {
     uint64_t narenas;      /* arenas created */
     uint64_t nthreads;     /* threads with a live cache */
 
-    /* Counters since the process started. */
-    uint64_t n_malloc;     /* malloc, calloc, realloc(NULL) and the aligned family */
-    uint64_t n_free;       /* free and realloc(p, 0) */
+    /* Counters since the process started. n_malloc - n_free is the number of live blocks. */
+    uint64_t n_malloc;     /* blocks handed out: malloc, calloc, the aligned family,
+                              realloc(NULL, n) and the new block of a realloc that moves */
+    uint64_t n_free;       /* blocks taken back: free, realloc(p, 0) and the old block of a
+                              realloc that moves */
     uint64_t n_calloc;
     uint64_t n_realloc;
     uint64_t n_aligned;

@@ -114,14 +114,15 @@ MINI_COLD static _Noreturn void bad_pointer(const void *mem, const char *fn)
  * safely (a cached chunk fails them: it was freed). */
 static inline bool arena_header_ok(const mini_chunk_t *c, uintptr_t lo, uintptr_t hi)
 {
-    size_t head = c->head, sz = head & ~MINI_FLAGS;
-    if ((head & (MINI_CINUSE | MINI_CACHED)) != MINI_CINUSE || sz < MINI_MIN_CHUNK ||
-        sz > hi - (uintptr_t)c)
+    size_t head = chunk_head(c), sz = head & ~MINI_FLAGS;
+    bool in_pool = lo != MINI_LOAD(mini_global.heap_lo);
+    if ((head & (MINI_BIT0 | MINI_CINUSE | MINI_CACHED)) != MINI_CINUSE || sz < MINI_MIN_CHUNK ||
+        sz > hi - (uintptr_t)c || !(head & MINI_POOLED) != !in_pool)
         return false;
-    if (head & MINI_PINUSE)
-        return c->prev_foot == mini_canary(c);
-    size_t ps = c->prev_foot;
-    return ps >= MINI_MIN_CHUNK && !(ps & (MINI_ALIGN - 1)) && ps <= (uintptr_t)c - lo;
+    /* The canary, or (the previous chunk is free) a size that stays inside the region. */
+    size_t pf = chunk_foot(c);
+    return pf == mini_canary(c) ||
+           (pf >= MINI_MIN_CHUNK && !(pf & (MINI_ALIGN - 1)) && pf <= (uintptr_t)c - lo);
 }
 
 mini_chunk_t *mini_validate(const void *mem, const char *fn)
@@ -151,7 +152,8 @@ static inline void *tc_pop(struct mini_tcache *tc, size_t c)
         if (MINI_UNLIKELY((uintptr_t)next & (MINI_ALIGN - 1)))
             mini_fatal_ptr("malloc", "corrupted thread cache (a freed block was written to)", m);
         b->head = next;
-        mem2chunk(m)->head &= ~MINI_CACHED;
+        mini_chunk_t *ch = mem2chunk(m);
+        chunk_set_head(ch, chunk_head(ch) & ~MINI_CACHED);
         MINI_STORE(b->count, MINI_LOAD(b->count) - 1);
         return m;
     }
@@ -261,7 +263,7 @@ void mini_free(void *mem)
         void **m = mem;
         unsigned tci = mini_c2tci(sz);
         struct mini_tbin *b = &tc->bins[tci];
-        c->head |= MINI_CACHED;
+        chunk_set_head(c, chunk_head(c) | MINI_CACHED);
         m[0] = mini_tc_protect(&m[0], b->head);
         b->head = mem;
         uint32_t n = MINI_LOAD(b->count) + 1;

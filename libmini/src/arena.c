@@ -196,7 +196,7 @@ size_t mini_arena_purge(struct mini_arena *a, bool all)
                 }
                 size_t len = purge_pages(a, x);
                 if (len) {
-                    x->head |= MINI_PURGED;
+                    chunk_set_head(x, chunk_head(x) | MINI_PURGED);
                     a->purged_bytes += len;
                     total += len;
                 }
@@ -227,10 +227,10 @@ static void split_rest(struct mini_arena *a, mini_chunk_t *v, size_t c, size_t v
     /* A rest big enough to wait for a purge keeps the age of the block it came from. */
     bool aged = !chunk_purged(v) && vs > MINI_FREE_META && mini_opt(MINI_OPT_PURGE_DELAY) > 0;
     uint64_t age = aged ? v->dirty_ns : 0;
-    r->head = rs | MINI_PINUSE | (v->head & (MINI_POOLED | MINI_PURGED));
-    r->prev_foot = mini_canary(r);
-    chunk_plus(r, rs)->prev_foot = rs;
-    v->head = c | MINI_CINUSE | (v->head & (MINI_PINUSE | MINI_POOLED));
+    size_t vh = chunk_head(v);
+    chunk_set_head(v, c | MINI_CINUSE | (vh & MINI_POOLED));
+    mini_mark_prev_inuse(r);
+    mini_set_free(r, rs, vh & (MINI_POOLED | MINI_PURGED));
     mini_bin_insert(a, r);
     if (aged && rs > MINI_FREE_META && age < r->dirty_ns)
         r->dirty_ns = age;
@@ -259,12 +259,12 @@ mini_chunk_t *mini_arena_alloc(struct mini_arena *a, size_t c, size_t *dirty)
             return NULL;
         t = a->top;
     }
-    size_t ts = chunk_size(t), flags = t->head & (MINI_PINUSE | MINI_POOLED);
+    size_t ts = chunk_size(t), pooled = chunk_head(t) & MINI_POOLED;
     v = t;
     mini_chunk_t *nt = chunk_plus(v, c);
-    nt->head = (ts - c) | MINI_PINUSE | (flags & MINI_POOLED);
-    nt->prev_foot = mini_canary(nt);
-    v->head = c | MINI_CINUSE | flags;
+    chunk_set_head(nt, (ts - c) | pooled);
+    mini_mark_prev_inuse(nt);
+    chunk_set_head(v, c | MINI_CINUSE | pooled);
     a->top = nt;
     if (dirty) {
         uintptr_t um = (uintptr_t)v + MINI_HDR;
@@ -285,9 +285,10 @@ static void shrink_tail(struct mini_arena *a, mini_chunk_t *c, size_t newc)
     if (oldc - newc < MINI_MIN_CHUNK)
         return;
     mini_chunk_t *r = chunk_plus(c, newc);
-    r->head = (oldc - newc) | MINI_PINUSE | MINI_CINUSE | (c->head & MINI_POOLED);
-    r->prev_foot = mini_canary(r);
-    c->head = newc | (c->head & MINI_FLAGS);
+    size_t h = chunk_head(c);
+    chunk_set_head(r, (oldc - newc) | MINI_CINUSE | (h & MINI_POOLED));
+    mini_mark_prev_inuse(r);
+    chunk_set_head(c, newc | (h & MINI_FLAGS));
     mini_arena_free(a, r);
     a->n_free--; /* not a block the program gave back */
 }
@@ -304,9 +305,10 @@ mini_chunk_t *mini_arena_alloc_aligned(struct mini_arena *a, size_t c, size_t al
             am += align;
         mini_chunk_t *nc = mem2chunk((void *)am);
         size_t lead = (uintptr_t)nc - (uintptr_t)v, vs = chunk_size(v);
-        nc->head = (vs - lead) | MINI_CINUSE | MINI_PINUSE | (v->head & MINI_POOLED);
-        nc->prev_foot = mini_canary(nc);
-        v->head = lead | MINI_CINUSE | (v->head & (MINI_PINUSE | MINI_POOLED));
+        size_t pooled = chunk_head(v) & MINI_POOLED;
+        chunk_set_head(nc, (vs - lead) | MINI_CINUSE | pooled);
+        mini_mark_prev_inuse(nc);
+        chunk_set_head(v, lead | MINI_CINUSE | pooled);
         mini_arena_free(a, v);
         a->n_free--; /* the lead was never the program's */
         v = nc;
@@ -331,9 +333,10 @@ bool mini_arena_resize(struct mini_arena *a, mini_chunk_t *c, size_t newc)
             return false; /* the heap grew elsewhere: the caller moves the block */
         size_t ts = chunk_size(next);
         mini_chunk_t *nt = chunk_plus(c, newc);
-        nt->head = (ts - extra) | MINI_PINUSE | (next->head & MINI_POOLED);
-        nt->prev_foot = mini_canary(nt);
-        c->head = newc | (c->head & MINI_FLAGS);
+        size_t pooled = chunk_head(next) & MINI_POOLED;
+        chunk_set_head(nt, (ts - extra) | pooled);
+        mini_mark_prev_inuse(nt);
+        chunk_set_head(c, newc | (chunk_head(c) & MINI_FLAGS));
         a->top = nt;
         if (a->zero_from < (uintptr_t)nt + MINI_HDR)
             a->zero_from = (uintptr_t)nt + MINI_HDR;
@@ -344,10 +347,8 @@ bool mini_arena_resize(struct mini_arena *a, mini_chunk_t *c, size_t newc)
         size_t ns = chunk_size(next);
         mini_bin_remove(a, next);
         size_t total = oldc + ns;
-        c->head = total | (c->head & MINI_FLAGS);
-        mini_chunk_t *after = chunk_plus(c, total);
-        after->head |= MINI_PINUSE;
-        after->prev_foot = mini_canary(after);
+        chunk_set_head(c, total | (chunk_head(c) & MINI_FLAGS));
+        mini_mark_prev_inuse(chunk_plus(c, total));
         a->out_bytes += ns;
         shrink_tail(a, c, newc);
         return true;
@@ -370,9 +371,9 @@ static uint64_t waiting_since(const mini_chunk_t *c)
 
 void mini_arena_free(struct mini_arena *a, mini_chunk_t *c)
 {
-    size_t sz = chunk_size(c), pooled = c->head & MINI_POOLED;
+    size_t sz = chunk_size(c), pooled = chunk_head(c) & MINI_POOLED;
     mini_chunk_t *next = chunk_plus(c, sz);
-    if (MINI_UNLIKELY(!chunk_pinuse(next)))
+    if (MINI_UNLIKELY(!mini_prev_inuse(next)))
         mini_fatal_ptr("free", "corrupted heap: the next block says this one is free", chunk2mem(c));
     a->out_bytes -= sz;
     a->n_free++;
@@ -380,8 +381,8 @@ void mini_arena_free(struct mini_arena *a, mini_chunk_t *c)
     uintptr_t cs = (uintptr_t)c, ce = cs + sz;
     bool prev_dirty = false, next_dirty = false;
     uint64_t oldest = UINT64_MAX; /* a merged block keeps the oldest purge age of its parts */
-    if (!chunk_pinuse(c)) {
-        size_t ps = c->prev_foot;
+    if (!mini_prev_inuse(c)) {
+        size_t ps = chunk_foot(c);
         mini_chunk_t *p = chunk_minus(c, ps);
         if (MINI_UNLIKELY(ps < MINI_MIN_CHUNK || (ps & (MINI_ALIGN - 1)) || chunk_size(p) != ps ||
                           chunk_cinuse(p)))
@@ -394,7 +395,7 @@ void mini_arena_free(struct mini_arena *a, mini_chunk_t *c)
     }
     if (next == a->top) {
         sz += chunk_size(next);
-        c->head = sz | MINI_PINUSE | pooled;
+        chunk_set_head(c, sz | pooled);
         a->top = c;
         long tt = mini_opt(MINI_OPT_TRIM_THRESHOLD);
         if (tt >= 0 && sz > (size_t)tt)
@@ -408,11 +409,8 @@ void mini_arena_free(struct mini_arena *a, mini_chunk_t *c)
             oldest = w;
         mini_bin_remove(a, next);
         sz += chunk_size(next);
-    } else {
-        next->head &= ~MINI_PINUSE;
     }
-    c->head = sz | MINI_PINUSE | pooled;
-    chunk_plus(c, sz)->prev_foot = sz;
+    mini_set_free(c, sz, pooled); /* the boundary tag tells the next chunk that c is free */
     if (mini_pool_release_if_empty(a, c))
         return;
     long pt = mini_opt(MINI_OPT_PURGE_THRESHOLD);
@@ -433,7 +431,7 @@ void mini_arena_free(struct mini_arena *a, mini_chunk_t *c)
                 a->n_purge++;
                 a->bytes_purged += de - ds;
             }
-            c->head |= MINI_PURGED;
+            chunk_set_head(c, chunk_head(c) | MINI_PURGED);
         }
     }
     mini_bin_insert(a, c);

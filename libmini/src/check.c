@@ -35,16 +35,12 @@ static void walk_segment(const struct mini_arena *a, uintptr_t start, uintptr_t 
             fail(a, "chunk runs past its segment", c);
         if (!!chunk_pooled(c) != pooled)
             fail(a, "POOLED flag wrong for the segment", c);
-        if (prev == NULL) {
-            if (!chunk_pinuse(c))
-                fail(a, "first chunk of a segment without PINUSE", c);
-        } else if (!!chunk_pinuse(c) != !!chunk_cinuse(prev)) {
-            fail(a, "PINUSE disagrees with the previous chunk", c);
-        }
-        if (chunk_pinuse(c)) {
-            if (c->prev_foot != mini_canary(c))
+        if (chunk_head(c) & MINI_BIT0)
+            fail(a, "reserved header bit set", c);
+        if (prev == NULL || chunk_cinuse(prev)) {
+            if (!mini_prev_inuse(c))
                 fail(a, "header canary overwritten", c);
-        } else if (c->prev_foot != chunk_size(prev)) {
+        } else if (chunk_foot(c) != chunk_size(prev)) {
             fail(a, "boundary tag disagrees with the previous chunk's size", c);
         }
         bool last = cp + sz == end;

@@ -5,25 +5,24 @@
  * aligned user pointer. Chunks tile each heap segment (the brk heap, or an mmap'd pool) with no
  * gaps; the size in the header reaches the next chunk.
  *
- *   An in-use chunk (held by the program or by a thread cache):
+ *   An in-use chunk (held by the program, or CACHED in a thread cache):
  *
  *     chunk -> +-----------------------------------------------+
- *              | prev_foot: canary = chunk ^ secret, if PINUSE |  word 0
- *              |            size of previous chunk, if !PINUSE |
+ *              | prev_foot: canary = chunk ^ secret, if the    |  word 0: written by whoever
+ *              |   previous chunk is in use; its size if free  |  changes the previous chunk
  *              +-----------------------------------------------+
- *              | head: size of this chunk | flags              |  word 1
- *       mem -> +-----------------------------------------------+  (16-byte aligned)
+ *              | head: size of this chunk | flags              |  word 1: written only by the
+ *       mem -> +-----------------------------------------------+  chunk's holder (16-aligned)
  *              | user data: size - 16 bytes (the usable size)  |
  *              .                                               .
  *     next  -> +-----------------------------------------------+
- *              | next->prev_foot (canary: this chunk is in use) |
- *              | next->head: size | PINUSE                     |
+ *              | next->prev_foot = canary(next): this is in use |
  *
  *   A free chunk (in an arena's bins, or the top chunk):
  *
  *     chunk -> +-----------------------------------------------+
- *              | prev_foot (as above; the previous is in use)  |
- *              | head: size | PINUSE | [PURGED]                |  CINUSE clear
+ *              | prev_foot = canary (the previous is in use)   |
+ *              | head: size | [PURGED]                         |  CINUSE clear
  *       mem -> | fd: next chunk in the bin                     |
  *              | bk: previous chunk in the bin (NULL: first)   |
  *              | fd_size, bk_size: same-size chain (large bins)|
@@ -31,7 +30,14 @@
  *              .      (unused; whole pages here may be purged) .
  *     next  -> +-----------------------------------------------+
  *              | next->prev_foot = size  <- the boundary tag    |
- *              | next->head: size | !PINUSE                    |
+ *
+ *   "Is the previous chunk in use?" is answered by prev_foot alone: it equals this chunk's
+ *   canary (a secret 64-bit value) exactly when the previous chunk is in use, and holds that
+ *   chunk's size (< 2^47) when it is free. There is no PINUSE bit in head: so head belongs to
+ *   whoever holds the chunk (the program or a thread cache, with no lock; the arena, under its
+ *   lock, while the chunk is free), and a neighbour's free never writes it. Both words are
+ *   read and written with relaxed atomic accesses (plain moves), because a neighbour under the
+ *   arena lock may rewrite prev_foot while the holder reads it.
  *
  *   A chunk in a thread cache is an in-use chunk with CACHED set; its first user word links it
  *   to the next cached chunk of its size.
@@ -40,7 +46,7 @@
  *   the mapping to the chunk, head = size | CINUSE | MMAPPED, and size reaches the mapping's end.
  *
  * Flags (sizes are multiples of 16, so the low 4 bits of head are free):
- *   PINUSE   the previous chunk is in use (so prev_foot is a canary, not a size)
+ *   bit 0    always 0 (a pointer whose header has it set is not one of ours)
  *   CINUSE   this chunk is in use
  *   bit 2, by context (the chunk's address tells which: large chunks are in no heap segment):
  *   MMAPPED  (in use, large) this chunk has its own mapping
@@ -51,14 +57,13 @@
  * Invariants (checked by mini_check_heap):
  *   1. Every chunk is 16-byte aligned and at least MINI_MIN_CHUNK bytes, except the 16-byte
  *      fencepost that ends a closed segment.
- *   2. PINUSE(next) == CINUSE(chunk) for every chunk but the last of a segment.
- *   3. PINUSE(c) implies c->prev_foot == canary(c); !PINUSE(c) implies c->prev_foot is the size
- *      of the previous chunk, which is free. The first chunk of a segment has PINUSE.
- *   4. No two free chunks are adjacent: free merges with both neighbours at once.
- *   5. The top chunk is the last chunk of its arena's current segment; it is free and in no
+ *   2. c->prev_foot == canary(c) iff the previous chunk is in use (or c is the first chunk of
+ *      its segment); otherwise it is the previous chunk's size.
+ *   3. No two free chunks are adjacent: free merges with both neighbours at once.
+ *   4. The top chunk is the last chunk of its arena's current segment; it is free and in no
  *      bin. Every other free chunk is in exactly one bin, the one its size maps to.
- *   6. MMAPPED chunks are in no segment and no bin; they are in the large-block table.
- *   7. A chunk in a thread cache is CINUSE and CACHED; a chunk held by the program is CINUSE
+ *   5. MMAPPED chunks are in no segment and no bin; they are in the large-block table.
+ *   6. A chunk in a thread cache is CINUSE and CACHED; a chunk held by the program is CINUSE
  *      and not CACHED. So free() of a cached chunk is a double free, known from the header
  *      alone, whichever thread's cache holds it.
  */
@@ -75,7 +80,7 @@
 /* Bytes at the start of a free chunk that hold its header and links: never purged. */
 #define MINI_FREE_META 64u
 
-#define MINI_PINUSE ((size_t)1)
+#define MINI_BIT0 ((size_t)1) /* never set */
 #define MINI_CINUSE ((size_t)2)
 #define MINI_MMAPPED ((size_t)4) /* in-use large chunks */
 #define MINI_CACHED ((size_t)4)  /* in-use heap chunks */
@@ -93,35 +98,47 @@ typedef struct mini_chunk {
     uint64_t dirty_ns;          /* free chunks of purgeable size only */
 } mini_chunk_t;
 
+static inline size_t chunk_head(const mini_chunk_t *c)
+{
+    return __atomic_load_n(&c->head, __ATOMIC_RELAXED);
+}
+static inline void chunk_set_head(mini_chunk_t *c, size_t h)
+{
+    __atomic_store_n(&c->head, h, __ATOMIC_RELAXED);
+}
+static inline size_t chunk_foot(const mini_chunk_t *c)
+{
+    return __atomic_load_n(&c->prev_foot, __ATOMIC_RELAXED);
+}
+static inline void chunk_set_foot(mini_chunk_t *c, size_t v)
+{
+    __atomic_store_n(&c->prev_foot, v, __ATOMIC_RELAXED);
+}
 static inline size_t chunk_size(const mini_chunk_t *c)
 {
-    return c->head & ~MINI_FLAGS;
-}
-static inline int chunk_pinuse(const mini_chunk_t *c)
-{
-    return (c->head & MINI_PINUSE) != 0;
+    return chunk_head(c) & ~MINI_FLAGS;
 }
 static inline int chunk_cinuse(const mini_chunk_t *c)
 {
-    return (c->head & MINI_CINUSE) != 0;
+    return (chunk_head(c) & MINI_CINUSE) != 0;
 }
 /* For a chunk known to be large (found in the large-block table). */
 static inline int chunk_mmapped(const mini_chunk_t *c)
 {
-    return (c->head & (MINI_CINUSE | MINI_MMAPPED)) == (MINI_CINUSE | MINI_MMAPPED);
+    return (chunk_head(c) & (MINI_CINUSE | MINI_MMAPPED)) == (MINI_CINUSE | MINI_MMAPPED);
 }
 /* For a chunk known to be in a heap segment. */
 static inline int chunk_cached(const mini_chunk_t *c)
 {
-    return (c->head & (MINI_CINUSE | MINI_CACHED)) == (MINI_CINUSE | MINI_CACHED);
+    return (chunk_head(c) & (MINI_CINUSE | MINI_CACHED)) == (MINI_CINUSE | MINI_CACHED);
 }
 static inline int chunk_purged(const mini_chunk_t *c)
 {
-    return (c->head & (MINI_CINUSE | MINI_PURGED)) == MINI_PURGED;
+    return (chunk_head(c) & (MINI_CINUSE | MINI_PURGED)) == MINI_PURGED;
 }
 static inline int chunk_pooled(const mini_chunk_t *c)
 {
-    return (c->head & MINI_POOLED) != 0;
+    return (chunk_head(c) & MINI_POOLED) != 0;
 }
 static inline mini_chunk_t *chunk_at(uintptr_t a)
 {

@@ -57,8 +57,8 @@ static size_t page_up(size_t x)
 void mini_heap_set_top(struct mini_arena *a, uintptr_t start, uintptr_t end, size_t flags)
 {
     mini_chunk_t *t = chunk_at(start);
-    t->head = (end - start) | MINI_PINUSE | flags;
-    t->prev_foot = mini_canary(t);
+    chunk_set_head(t, (end - start) | flags);
+    mini_mark_prev_inuse(t); /* the first chunk of a segment */
     a->top = t;
     a->zero_from = start + MINI_HDR;
 }
@@ -104,9 +104,8 @@ void mini_heap_close_top(struct mini_arena *a)
     mini_assert(ts >= MINI_TOP_MIN);
     size_t fs = ts - MINI_FENCE;
     mini_chunk_t *fence = chunk_plus(t, fs);
-    fence->head = MINI_FENCE | MINI_CINUSE | (t->head & MINI_POOLED);
-    fence->prev_foot = fs;
-    t->head = fs | (t->head & (MINI_PINUSE | MINI_POOLED));
+    chunk_set_head(fence, MINI_FENCE | MINI_CINUSE | (chunk_head(t) & MINI_POOLED));
+    mini_set_free(t, fs, chunk_head(t) & MINI_POOLED);
     a->top = NULL;
     if (chunk_pooled(t))
         mini_pool_of((uintptr_t)t)->closed = true;
@@ -129,7 +128,7 @@ static bool grow_brk(struct mini_arena *a, size_t need)
     if (t && o == (uintptr_t)t + have) {
         /* Contiguous: the top grows in place. */
         size_t add = ne - o;
-        t->head = (have + add) | (t->head & MINI_FLAGS);
+        chunk_set_head(t, (have + add) | (chunk_head(t) & MINI_FLAGS));
         a->segs[a->nsegs - 1].end = ne;
         a->mapped += add;
         mini_mapped_add((ptrdiff_t)add);
@@ -175,7 +174,7 @@ static bool grow_pool(struct mini_arena *a, size_t need)
             if (mini_os_commit((void *)(base + com), want) != 0)
                 return false;
             MINI_STORE(pl->committed, com + want);
-            t->head = (have + want) | (t->head & MINI_FLAGS);
+            chunk_set_head(t, (have + want) | (chunk_head(t) & MINI_FLAGS));
             a->mapped += want;
             mini_mapped_add((ptrdiff_t)want);
             return true;
@@ -247,7 +246,7 @@ size_t mini_heap_trim(struct mini_arena *a, size_t pad)
         a->segs[a->nsegs - 1].end = end - released;
         MINI_STORE(mini_global.heap_hi, end - released);
     }
-    t->head = (ts - released) | (t->head & MINI_FLAGS);
+    chunk_set_head(t, (ts - released) | (chunk_head(t) & MINI_FLAGS));
     if (a->zero_from > end - released)
         a->zero_from = end - released;
     a->mapped -= released;

@@ -266,13 +266,27 @@ static inline uintptr_t mini_canary(const mini_chunk_t *c)
 {
     return (uintptr_t)c ^ mini_global.canary_secret;
 }
-/* Mark c in use: set CINUSE and tell its successor. */
+/* Is the chunk before c in use? (chunk.h: prev_foot is c's canary exactly then.) */
+static inline bool mini_prev_inuse(const mini_chunk_t *c)
+{
+    return chunk_foot(c) == mini_canary(c);
+}
+static inline void mini_mark_prev_inuse(mini_chunk_t *c)
+{
+    chunk_set_foot(c, mini_canary(c));
+}
+/* Mark c in use with sz bytes, and tell its successor. */
 static inline void mini_set_inuse(mini_chunk_t *c, size_t sz)
 {
-    c->head = (c->head & (MINI_PINUSE | MINI_POOLED)) | sz | MINI_CINUSE;
-    mini_chunk_t *n = chunk_plus(c, sz);
-    n->head |= MINI_PINUSE;
-    n->prev_foot = mini_canary(n);
+    chunk_set_head(c, (chunk_head(c) & MINI_POOLED) | sz | MINI_CINUSE);
+    mini_mark_prev_inuse(chunk_plus(c, sz));
+}
+/* Make c a free chunk of sz bytes with `flags` (POOLED, PURGED): its successor's boundary tag
+ * holds the size. */
+static inline void mini_set_free(mini_chunk_t *c, size_t sz, size_t flags)
+{
+    chunk_set_head(c, sz | flags);
+    chunk_set_foot(chunk_plus(c, sz), sz);
 }
 
 /* ---- bins.c ------------------------------------------------------------------------------ */

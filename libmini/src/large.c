@@ -126,11 +126,11 @@ static bool lt_remove(uintptr_t key)
 
 static inline uintptr_t map_base(const mini_chunk_t *c)
 {
-    return (uintptr_t)c - c->prev_foot;
+    return (uintptr_t)c - chunk_foot(c);
 }
 static inline size_t map_len(const mini_chunk_t *c)
 {
-    return c->prev_foot + chunk_size(c);
+    return chunk_foot(c) + chunk_size(c);
 }
 
 void *mini_large_alloc(size_t s, size_t align)
@@ -165,8 +165,8 @@ void *mini_large_alloc(size_t s, size_t align)
             len = end - base;
         }
     }
-    c->prev_foot = (uintptr_t)c - base;
-    c->head = (base + len - (uintptr_t)c) | MINI_CINUSE | MINI_MMAPPED;
+    chunk_set_foot(c, (uintptr_t)c - base);
+    chunk_set_head(c, (base + len - (uintptr_t)c) | MINI_CINUSE | MINI_MMAPPED);
     pthread_mutex_lock(&mini_global.large_lock);
     bool ok = lt_insert(mem);
     if (ok) {
@@ -212,7 +212,7 @@ void *mini_large_realloc(mini_chunk_t *c, size_t s)
 {
     size_t page = mini_global.page;
     void *mem = chunk2mem(c);
-    size_t old_len = map_len(c), off = c->prev_foot;
+    size_t old_len = map_len(c), off = chunk_foot(c);
     size_t new_len = mini_align_up(off + MINI_HDR + s, page);
     if (new_len == old_len)
         return mem;
@@ -222,7 +222,7 @@ void *mini_large_realloc(mini_chunk_t *c, size_t s)
         if (q == NULL)
             return NULL;
         memcpy(q, mem, s);
-        mini_large_free(c);
+        mini_free(mem); /* counted as the old block's end, as a moving realloc's free is */
         return q;
     }
     pthread_mutex_lock(&mini_global.large_lock);
@@ -234,7 +234,7 @@ void *mini_large_realloc(mini_chunk_t *c, size_t s)
     uintptr_t nmem = nb ? nb + off + MINI_HDR : (uintptr_t)mem;
     if (nb) {
         mini_chunk_t *nc = mem2chunk((void *)nmem);
-        nc->head = (new_len - off) | MINI_CINUSE | MINI_MMAPPED;
+        chunk_set_head(nc, (new_len - off) | MINI_CINUSE | MINI_MMAPPED);
     }
     pthread_mutex_lock(&mini_global.large_lock);
     bool ok = lt_insert(nmem);

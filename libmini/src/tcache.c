@@ -89,7 +89,8 @@ static void release_list_one(mini_chunk_t *c)
 static void tbin_push(struct mini_tbin *b, void *mem)
 {
     void **m = mem;
-    mem2chunk(mem)->head |= MINI_CACHED;
+    mini_chunk_t *ch = mem2chunk(mem);
+    chunk_set_head(ch, chunk_head(ch) | MINI_CACHED);
     m[0] = mini_tc_protect(&m[0], b->head);
     b->head = mem;
     MINI_STORE(b->count, MINI_LOAD(b->count) + 1);
@@ -132,7 +133,7 @@ static void release_list(void *mem, uint32_t n)
         void **m = mem;
         void *next = mini_tc_reveal(&m[0]);
         mini_chunk_t *c = mem2chunk(mem);
-        c->head &= ~MINI_CACHED;
+        chunk_set_head(c, chunk_head(c) & ~MINI_CACHED);
         struct mini_arena *a = mini_arena_of(c);
         if (a != locked) {
             if (locked) {

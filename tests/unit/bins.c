@@ -10,7 +10,7 @@ static _Alignas(4096) unsigned char buf[1 << 22];
 static mini_chunk_t *mk(size_t off, size_t sz)
 {
     mini_chunk_t *c = (mini_chunk_t *)(buf + off);
-    c->head = sz | MINI_PINUSE;
+    c->head = sz;
     return c;
 }
 

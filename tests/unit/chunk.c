@@ -28,11 +28,10 @@ TEST_BEGIN(test_header_layout)
         expect_false(c->head & MINI_CACHED, "held by the program: not cached");
         expect_zu_eq(mini_usable_size(p), chunk_size(c) - 16, "");
         mini_chunk_t *n = chunk_next(c);
-        expect_true(chunk_pinuse(n), "the next chunk knows this one is in use");
-        if (chunk_pinuse(c))
-            expect_zu_eq(c->prev_foot, mini_canary(c), "canary when the previous is in use");
+        expect_true(mini_prev_inuse(n), "the next chunk's prev_foot is its canary: this one is in use");
+        expect_zu_eq(chunk_head(c) & MINI_BIT0, 0, "bit 0 is never set");
         memset(p, 0xab, mini_usable_size(p));
-        expect_true(chunk_pinuse(n) && chunk_size(c) == mini_s2c(s), "writing the block leaves headers");
+        expect_true(mini_prev_inuse(n) && chunk_size(c) == mini_s2c(s), "writing the block leaves headers");
         mini_free(p);
     }
 }
@@ -46,7 +45,7 @@ TEST_BEGIN(test_boundary_tag_of_a_free_block)
     mini_free(b);
     mini_chunk_t *cb = mem2chunk(b), *cg = mem2chunk(g);
     expect_false(chunk_cinuse(cb), "");
-    expect_false(chunk_pinuse(cg), "the next chunk knows b is free");
+    expect_false(mini_prev_inuse(cg), "the next chunk knows b is free");
     expect_zu_eq(cg->prev_foot, chunk_size(cb), "footer holds b's size");
     expect_zu_eq(chunk_size(cb), 2016, "");
     mini_free(a);

@@ -66,7 +66,7 @@ TEST_BEGIN(test_none)
     afree(b);
     expect_true(in_bins(b), "b is in its bin");
     expect_zu_eq(t_csize(b), mini_s2c(500), "no neighbour merged");
-    expect_false(chunk_pinuse(mem2chunk(y)), "");
+    expect_false(mini_prev_inuse(mem2chunk(y)), "");
     expect_zu_eq(mem2chunk(y)->prev_foot, mini_s2c(500), "boundary tag");
     afree(x);
     afree(y);
@@ -114,7 +114,7 @@ TEST_BEGIN(test_both)
     expect_true(in_bins(a), "");
     expect_zu_eq(t_csize(a), mini_s2c(500) + mini_s2c(600) + mini_s2c(700), "");
     expect_zu_eq(mem2chunk(g)->prev_foot, t_csize(a), "");
-    expect_true(chunk_pinuse(mem2chunk(a)), "x before it is in use");
+    expect_true(mini_prev_inuse(mem2chunk(a)), "x before it is in use");
     afree(x);
     afree(g);
 }

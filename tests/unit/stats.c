@@ -27,6 +27,7 @@ TEST_BEGIN(test_identity_and_counters)
         mini_free(p[i]);
     mini_stats_get(&s2, sizeof(s2));
     expect_u64_eq(s2.n_free - s1.n_free, N, "");
+    expect_u64_eq(s2.n_malloc - s2.n_free, s0.n_malloc - s0.n_free, "live blocks as before");
     expect_u64_eq(s2.allocated, s0.allocated, "everything given back");
     expect_u64_eq(s2.large_count, s0.large_count, "");
     expect_u64_ge(s2.n_tcache_hit + s2.n_tcache_miss, 1, "");
