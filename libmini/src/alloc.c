@@ -149,8 +149,14 @@ static inline void *tc_pop(struct mini_tcache *tc, size_t c)
     void **m = b->head;
     if (MINI_LIKELY(m != NULL)) {
         void *next = mini_tc_reveal(&m[0]);
-        if (MINI_UNLIKELY((uintptr_t)next & (MINI_ALIGN - 1)))
+        uintptr_t lo;
+        /* The link of a freed block: a stray write shows up as a misaligned pointer or one
+         * outside every heap region (debug builds also check the block it points to). */
+        if (MINI_UNLIKELY(next != NULL &&
+                          (((uintptr_t)next & (MINI_ALIGN - 1)) ||
+                           mini_heap_bounds((uintptr_t)next - MINI_HDR, &lo) == 0)))
             mini_fatal_ptr("malloc", "corrupted thread cache (a freed block was written to)", m);
+        mini_assert(next == NULL || (chunk_cached(mem2chunk(next)) && chunk_size(mem2chunk(next)) == c));
         b->head = next;
         mini_chunk_t *ch = mem2chunk(m);
         chunk_set_head(ch, chunk_head(ch) & ~MINI_CACHED);

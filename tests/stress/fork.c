@@ -58,7 +58,7 @@ TEST_BEGIN(test_fork_while_threads_allocate)
     pthread_t t[NTHREADS];
     for (int i = 0; i < NTHREADS; i++)
         pthread_create(&t[i], NULL, churn, (void *)(intptr_t)i);
-    int forks = (int)(60 * (t_scale() < 0.2 ? 0.3 : 1.0));
+    int forks = t_scale() < 0.2 ? 15 : 60;
     for (int i = 0; i < forks; i++) {
         void *mine = mini_malloc(100 + (size_t)i);
         pid_t pid = fork();
