@@ -112,12 +112,12 @@ MINI_COLD static _Noreturn void bad_pointer(const void *mem, const char *fn)
 
 /* Header checks of a heap chunk inside [lo, hi) held by the program: all that can be read
  * safely (a cached chunk fails them: it was freed). */
-static inline bool arena_header_ok(const mini_chunk_t *c, uintptr_t lo, uintptr_t hi)
+static inline bool held_ok(const mini_chunk_t *c, size_t head, uintptr_t lo, uintptr_t hi,
+                           size_t nibble)
 {
-    size_t head = chunk_head(c), sz = head & ~MINI_FLAGS;
-    bool in_pool = lo != MINI_LOAD(mini_global.heap_lo);
-    if ((head & (MINI_BIT0 | MINI_CINUSE | MINI_CACHED)) != MINI_CINUSE || sz < MINI_MIN_CHUNK ||
-        sz > hi - (uintptr_t)c || !(head & MINI_POOLED) != !in_pool)
+    size_t sz = head & ~MINI_FLAGS;
+    /* In use, not cached, bit 0 clear, POOLED as the region says: the whole low nibble. */
+    if ((head & MINI_FLAGS) != nibble || sz < MINI_MIN_CHUNK || sz > hi - (uintptr_t)c)
         return false;
     /* The canary, or (the previous chunk is free) a size that stays inside the region. */
     size_t pf = chunk_foot(c);
@@ -130,13 +130,14 @@ mini_chunk_t *mini_validate(const void *mem, const char *fn)
     mini_chunk_t *c = mem2chunk(mem);
     if ((uintptr_t)mem & (MINI_ALIGN - 1))
         mini_fatal_ptr(fn, "invalid pointer", mem);
-    uintptr_t lo, hi = mini_heap_bounds((uintptr_t)c, &lo);
-    if (hi == 0) {
+    uintptr_t lo, hi;
+    size_t nibble;
+    if (!mini_region_of((uintptr_t)c, &lo, &hi, &nibble)) {
         if (mini_large_owns(mem))
             return c;
         mini_fatal_ptr(fn, "invalid pointer", mem);
     }
-    if (!arena_header_ok(c, lo, hi))
+    if (!held_ok(c, chunk_head(c), lo, hi, nibble))
         bad_pointer(mem, fn);
     return c;
 }
@@ -145,16 +146,17 @@ mini_chunk_t *mini_validate(const void *mem, const char *fn)
 
 static inline void *tc_pop(struct mini_tcache *tc, size_t c)
 {
-    struct mini_tbin *b = &tc->bins[mini_c2tci(c)];
+    struct mini_tbin *b = mini_tc_bin(tc, c);
     void **m = b->head;
     if (MINI_LIKELY(m != NULL)) {
         void *next = mini_tc_reveal(&m[0]);
-        uintptr_t lo;
+        uintptr_t lo, hi;
+        size_t nib;
         /* The link of a freed block: a stray write shows up as a misaligned pointer or one
          * outside every heap region (debug builds also check the block it points to). */
         if (MINI_UNLIKELY(next != NULL &&
                           (((uintptr_t)next & (MINI_ALIGN - 1)) ||
-                           mini_heap_bounds((uintptr_t)next - MINI_HDR, &lo) == 0)))
+                           !mini_region_of((uintptr_t)next - MINI_HDR, &lo, &hi, &nib))))
             mini_fatal_ptr("malloc", "corrupted thread cache (a freed block was written to)", m);
         mini_assert(next == NULL || (chunk_cached(mem2chunk(next)) && chunk_size(mem2chunk(next)) == c));
         b->head = next;
@@ -211,12 +213,9 @@ MINI_NOINLINE static void *malloc_slow(size_t s)
 void *mini_malloc(size_t s)
 {
     struct mini_tcache *tc = mini_tls_tc;
-    if (MINI_LIKELY(tc != NULL) && s <= MINI_TCACHE_MAX_LIMIT) {
-        size_t c = mini_s2c(s);
-        if (MINI_LIKELY(c <= tc->max_c)) {
-            MINI_CNT_INC(tc->n_malloc);
-            return tc_pop(tc, c);
-        }
+    if (MINI_LIKELY(tc != NULL && s < tc->lim_s)) {
+        MINI_CNT_INC(tc->n_malloc);
+        return tc_pop(tc, mini_s2c(s));
     }
     return malloc_slow(s);
 }
@@ -243,6 +242,8 @@ MINI_NOINLINE static void free_arena(void *mem, mini_chunk_t *c)
 
 MINI_NOINLINE static void free_slow(void *mem)
 {
+    if (mem == NULL)
+        return;
     if ((uintptr_t)mem & (MINI_ALIGN - 1))
         mini_fatal_ptr("free", "invalid pointer", mem);
     struct mini_tcache *tc = mini_tls_tc;
@@ -253,30 +254,31 @@ MINI_NOINLINE static void free_slow(void *mem)
 
 void mini_free(void *mem)
 {
-    if (MINI_UNLIKELY(mem == NULL))
-        return;
     mini_chunk_t *c = mem2chunk(mem);
-    uintptr_t lo, hi = mini_heap_bounds((uintptr_t)c, &lo);
-    if (MINI_UNLIKELY(hi == 0 || ((uintptr_t)mem & (MINI_ALIGN - 1)))) {
+    uintptr_t lo, hi;
+    size_t nibble;
+    /* NULL, large blocks and foreign pointers are in no region: the slow path sorts them. */
+    if (MINI_UNLIKELY(!mini_region_of((uintptr_t)c, &lo, &hi, &nibble) ||
+                      ((uintptr_t)mem & (MINI_ALIGN - 1)))) {
         free_slow(mem);
         return;
     }
-    if (MINI_UNLIKELY(!arena_header_ok(c, lo, hi)))
+    size_t head = chunk_head(c);
+    if (MINI_UNLIKELY(!held_ok(c, head, lo, hi, nibble)))
         bad_pointer(mem, "free");
-    size_t sz = chunk_size(c);
+    size_t sz = head & ~MINI_FLAGS;
     struct mini_tcache *tc = mini_tls_tc;
     if (MINI_LIKELY(tc != NULL) && sz <= tc->max_c) {
         void **m = mem;
-        unsigned tci = mini_c2tci(sz);
-        struct mini_tbin *b = &tc->bins[tci];
-        chunk_set_head(c, chunk_head(c) | MINI_CACHED);
+        struct mini_tbin *b = mini_tc_bin(tc, sz);
+        chunk_set_head(c, head | MINI_CACHED);
         m[0] = mini_tc_protect(&m[0], b->head);
         b->head = mem;
         uint32_t n = MINI_LOAD(b->count) + 1;
         MINI_STORE(b->count, n);
         MINI_CNT_INC(tc->n_free);
         if (MINI_UNLIKELY(n > tc->max_count))
-            mini_tcache_flush_bin(tc, tci, tc->max_count / 2);
+            mini_tcache_flush_bin(tc, mini_c2tci(sz), tc->max_count / 2);
         return;
     }
     free_arena(mem, c);

@@ -157,6 +157,7 @@ struct mini_tbin {
 };
 
 struct mini_tcache {
+    size_t lim_s;           /* requests below this are served from the cache; 0: caching off */
     size_t max_c;           /* largest chunk size cached; 0: caching off */
     uint32_t max_count;     /* per bin */
     uint32_t fill_count;    /* chunks fetched from the arena at a miss */
@@ -222,6 +223,13 @@ void mini_tcache_flush_all(struct mini_tcache *tc);
 void mini_tcache_init_global(void);
 void mini_tcache_fork_child(void);
 extern struct mini_tcache mini_tcache_off; /* caching disabled (exited threads) */
+/* The bin of chunk size c: bins are 16 bytes and sizes step by 16 from 32, so the bin is at a
+ * fixed offset from c (the closed form mini_c2tci(c) names the same bin). */
+static inline struct mini_tbin *mini_tc_bin(struct mini_tcache *tc, size_t c)
+{
+    _Static_assert(sizeof(struct mini_tbin) == MINI_ALIGN, "one tbin per size step");
+    return (struct mini_tbin *)((char *)tc->bins + c - MINI_MIN_CHUNK);
+}
 /* Safe-linking of a cached chunk's next pointer (as glibc's PROTECT_PTR): stored XOR the
  * slot's address >> 12, so that a stray write shows up as a misaligned pointer. */
 static inline void *mini_tc_protect(void *const *slot, void *next)
@@ -317,23 +325,37 @@ static inline bool mini_pool_map_test(uintptr_t p)
             (i % 64)) & 1;
 }
 void mini_pool_map_set(uintptr_t p, bool on);
-/* The region that may hold a chunk at p: returns its end and sets *lo to its first chunk
- * address; 0 if p is in no brk heap segment nor pool of ours. Reads no memory of p's. */
-static inline uintptr_t mini_heap_bounds(uintptr_t p, uintptr_t *lo)
+/* The region that may hold a chunk at address p: its first chunk address (*lo), its end
+ * (*hi), and the low four bits of the head of a chunk held by the program there (*nibble:
+ * CINUSE, plus POOLED in a pool). False if p is in no brk segment nor pool of ours. Reads no
+ * memory of p's. The brk test is one unsigned compare: the common case of single-threaded
+ * programs. */
+static inline bool mini_region_of(uintptr_t p, uintptr_t *lo, uintptr_t *hi, size_t *nibble)
 {
     uintptr_t hl = MINI_LOAD(mini_global.heap_lo), hh = MINI_LOAD(mini_global.heap_hi);
-    if (p >= hl && p < hh) {
+    if (MINI_LIKELY(p - hl < hh - hl)) {
         *lo = hl;
-        return hh;
+        *hi = hh;
+        *nibble = MINI_CINUSE;
+        return true;
     }
     if ((p >> 47) == 0 && mini_pool_map_test(p)) {
         struct mini_pool *pl = mini_pool_of(p);
         if (p < pl->body)
-            return 0;
+            return false;
         *lo = pl->body;
-        return (uintptr_t)pl + MINI_LOAD(pl->committed);
+        *hi = (uintptr_t)pl + MINI_LOAD(pl->committed);
+        *nibble = MINI_CINUSE | MINI_POOLED;
+        return true;
     }
-    return 0;
+    return false;
+}
+/* As mini_region_of: the region's end (0: none), and its first chunk address in *lo. */
+static inline uintptr_t mini_heap_bounds(uintptr_t p, uintptr_t *lo)
+{
+    uintptr_t hi;
+    size_t nibble;
+    return mini_region_of(p, lo, &hi, &nibble) ? hi : 0;
 }
 void mini_mapped_add(ptrdiff_t delta);
 

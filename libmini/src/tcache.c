@@ -57,6 +57,7 @@ struct mini_tcache *mini_tcache_create(void)
         if (t) {
             memset(t, 0, sizeof(*t));
             t->max_c = mini_s2c((size_t)max);
+            t->lim_s = t->max_c - MINI_HDR + 1;
             t->max_count = (uint32_t)count;
             uint32_t fill = (uint32_t)count / 2;
             t->fill_count = fill < 1 ? 1 : fill > MINI_TC_FILL_MAX ? MINI_TC_FILL_MAX : fill;

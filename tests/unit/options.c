@@ -11,8 +11,15 @@ static int child_main(void)
     for (int i = 0; i < MINI_OPT_COUNT_; i++)
         printf("opt %s=%ld\n", mini_option_name((mini_option_t)i), mini_option_get((mini_option_t)i));
     fflush(stdout);
-    void *p = mini_malloc(100);
-    mini_free(p);
+    /* Whatever the options, every kind of request works. */
+    void *p[6] = {mini_malloc(0), mini_malloc(100), mini_calloc(1, 2000), mini_malloc(200000),
+                  mini_memalign(4096, 10), mini_realloc(NULL, 5)};
+    for (int i = 0; i < 6; i++) {
+        if (p[i] == NULL)
+            return 2;
+        mini_free(p[i]);
+    }
+    mini_check_heap();
     return 0;
 }
 
@@ -61,6 +68,17 @@ static size_t count(const char *hay, const char *needle)
         n++;
     return n;
 }
+
+TEST_BEGIN(test_thread_cache_off)
+{
+    char *env[] = {(char *)"MINI_TCACHE=0", NULL};
+    int st = run(env, out, sizeof(out));
+    expect_true(WIFEXITED(st) && WEXITSTATUS(st) == 0, "status %d: %s", st, out);
+    char *env2[] = {(char *)"MINI_TCACHE_MAX=0", (char *)"MINI_CHECK=2", NULL};
+    st = run(env2, out, sizeof(out));
+    expect_true(WIFEXITED(st) && WEXITSTATUS(st) == 0, "status %d: %s", st, out);
+}
+TEST_END
 
 TEST_BEGIN(test_malformed_value_warns_once_and_keeps_the_default)
 {
@@ -123,7 +141,7 @@ int main(int argc, char **argv)
 {
     if (argc > 1 && strcmp(argv[1], "--child") == 0)
         return child_main();
-    return TEST_MAIN(argc, argv, test_defaults, test_values_from_the_environment,
+    return TEST_MAIN(argc, argv, test_defaults, test_values_from_the_environment, test_thread_cache_off,
                      test_malformed_value_warns_once_and_keeps_the_default, test_verbose_and_show_stats,
                      test_get_set_find);
 }
