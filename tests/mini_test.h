@@ -179,7 +179,7 @@ static inline int t_run_self(char *const extra_env[], char *const args[], char *
             int st_ = t_run_self(env_, args_, out_, sizeof(out_));                                 \
             if (!(WIFEXITED(st_) && WEXITSTATUS(st_) == 0) || strstr(out_, "  FAIL "))             \
                 test_fail("isolated run failed (status %d):\n%s", st_, out_);                      \
-            else if (strstr(out_, "  skip "))                                                       \
+            else if (strstr(out_, "  skip "))                                                      \
                 test_skip_if(1, "%s", "skipped in the isolated run");                              \
             return;                                                                                \
         }                                                                                          \

@@ -104,8 +104,10 @@ MINI_COLD static _Noreturn void bad_pointer(const void *mem, const char *fn)
     if (hi && !((uintptr_t)mem & (MINI_ALIGN - 1))) {
         const mini_chunk_t *c = mem2chunk(mem);
         size_t sz = chunk_size(c);
-        if (sz >= MINI_MIN_CHUNK && sz <= hi - (uintptr_t)c && (!chunk_cinuse(c) || chunk_cached(c)))
-            mini_fatal_ptr(fn, strcmp(fn, "free") == 0 ? "double free" : "invalid pointer (freed)", mem);
+        if (sz >= MINI_MIN_CHUNK && sz <= hi - (uintptr_t)c &&
+            (!chunk_cinuse(c) || chunk_cached(c)))
+            mini_fatal_ptr(fn, strcmp(fn, "free") == 0 ? "double free" : "invalid pointer (freed)",
+                           mem);
     }
     mini_fatal_ptr(fn, "invalid pointer", mem);
 }
@@ -158,7 +160,8 @@ static inline void *tc_pop(struct mini_tcache *tc, size_t c)
                           (((uintptr_t)next & (MINI_ALIGN - 1)) ||
                            !mini_region_of((uintptr_t)next - MINI_HDR, &lo, &hi, &nib))))
             mini_fatal_ptr("malloc", "corrupted thread cache (a freed block was written to)", m);
-        mini_assert(next == NULL || (chunk_cached(mem2chunk(next)) && chunk_size(mem2chunk(next)) == c));
+        mini_assert(next == NULL ||
+                    (chunk_cached(mem2chunk(next)) && chunk_size(mem2chunk(next)) == c));
         b->head = next;
         mini_chunk_t *ch = mem2chunk(m);
         chunk_set_head(ch, chunk_head(ch) & ~MINI_CACHED);

@@ -363,8 +363,8 @@ bool mini_arena_resize(struct mini_arena *a, mini_chunk_t *c, size_t newc)
 static uint64_t waiting_since(const mini_chunk_t *c)
 {
     long pt = mini_opt(MINI_OPT_PURGE_THRESHOLD);
-    if (chunk_purged(c) || pt < 0 || chunk_size(c) < (size_t)pt || chunk_size(c) <= MINI_FREE_META ||
-        mini_opt(MINI_OPT_PURGE_DELAY) == 0)
+    if (chunk_purged(c) || pt < 0 || chunk_size(c) < (size_t)pt ||
+        chunk_size(c) <= MINI_FREE_META || mini_opt(MINI_OPT_PURGE_DELAY) == 0)
         return UINT64_MAX;
     return c->dirty_ns;
 }
@@ -374,7 +374,8 @@ void mini_arena_free(struct mini_arena *a, mini_chunk_t *c)
     size_t sz = chunk_size(c), pooled = chunk_head(c) & MINI_POOLED;
     mini_chunk_t *next = chunk_plus(c, sz);
     if (MINI_UNLIKELY(!mini_prev_inuse(next)))
-        mini_fatal_ptr("free", "corrupted heap: the next block says this one is free", chunk2mem(c));
+        mini_fatal_ptr("free", "corrupted heap: the next block says this one is free",
+                       chunk2mem(c));
     a->out_bytes -= sz;
     a->n_free++;
     /* The block's own pages [cs, ce) are dirty; merged neighbours may be purged already. */

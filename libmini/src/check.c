@@ -103,7 +103,8 @@ static void check_bins(const struct mini_arena *a, size_t *nfree, size_t *bytes)
             if (l->bk_size != NULL)
                 fail(a, "leader marked as a follower", l);
             for (const mini_chunk_t *f = l; f; f = f->fd_size) {
-                if (f != l && (chunk_size(f) != sz || f->bk_size == NULL || f->bk_size->fd_size != f))
+                if (f != l &&
+                    (chunk_size(f) != sz || f->bk_size == NULL || f->bk_size->fd_size != f))
                     fail(a, "same-size chain broken", f);
                 if (chunk_cinuse(f))
                     fail(a, "follower in use", f);

@@ -73,20 +73,20 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#define MINI_ALIGN 16u                /* alignment of every user pointer */
-#define MINI_HDR 16u                  /* bytes of header before the user pointer */
-#define MINI_MIN_CHUNK 32u            /* header + two links */
-#define MINI_FENCE 16u                /* the fencepost closing a segment */
+#define MINI_ALIGN     16u /* alignment of every user pointer */
+#define MINI_HDR       16u /* bytes of header before the user pointer */
+#define MINI_MIN_CHUNK 32u /* header + two links */
+#define MINI_FENCE     16u /* the fencepost closing a segment */
 /* Bytes at the start of a free chunk that hold its header and links: never purged. */
 #define MINI_FREE_META 64u
 
-#define MINI_BIT0 ((size_t)1) /* never set */
-#define MINI_CINUSE ((size_t)2)
+#define MINI_BIT0    ((size_t)1) /* never set */
+#define MINI_CINUSE  ((size_t)2)
 #define MINI_MMAPPED ((size_t)4) /* in-use large chunks */
-#define MINI_CACHED ((size_t)4)  /* in-use heap chunks */
-#define MINI_PURGED ((size_t)4)  /* free heap chunks */
-#define MINI_POOLED ((size_t)8)
-#define MINI_FLAGS ((size_t)15)
+#define MINI_CACHED  ((size_t)4) /* in-use heap chunks */
+#define MINI_PURGED  ((size_t)4) /* free heap chunks */
+#define MINI_POOLED  ((size_t)8)
+#define MINI_FLAGS   ((size_t)15)
 
 typedef struct mini_chunk {
     size_t prev_foot;
@@ -95,7 +95,7 @@ typedef struct mini_chunk {
     struct mini_chunk *bk;
     struct mini_chunk *fd_size; /* free chunks of large bins only */
     struct mini_chunk *bk_size;
-    uint64_t dirty_ns;          /* free chunks of purgeable size only */
+    uint64_t dirty_ns; /* free chunks of purgeable size only */
 } mini_chunk_t;
 
 static inline size_t chunk_head(const mini_chunk_t *c)

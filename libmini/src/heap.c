@@ -27,13 +27,14 @@
 
 void mini_mapped_add(ptrdiff_t delta)
 {
-    size_t now = atomic_fetch_add_explicit(&mini_global.mapped_total, (size_t)delta,
-                                           memory_order_relaxed) + (size_t)delta;
+    size_t now =
+        atomic_fetch_add_explicit(&mini_global.mapped_total, (size_t)delta, memory_order_relaxed) +
+        (size_t)delta;
     if (delta > 0) {
         size_t peak = MINI_LOAD(mini_global.peak_mapped);
-        while (now > peak && !atomic_compare_exchange_weak_explicit(
-                                 &mini_global.peak_mapped, &peak, now, memory_order_relaxed,
-                                 memory_order_relaxed))
+        while (now > peak &&
+               !atomic_compare_exchange_weak_explicit(&mini_global.peak_mapped, &peak, now,
+                                                      memory_order_relaxed, memory_order_relaxed))
             ;
     }
 }
@@ -263,7 +264,8 @@ bool mini_pool_release_if_empty(struct mini_arena *a, mini_chunk_t *c)
     struct mini_pool *pl = mini_pool_of((uintptr_t)c);
     uintptr_t base = (uintptr_t)pl;
     size_t com = MINI_LOAD(pl->committed);
-    if (!pl->closed || (uintptr_t)c != pl->body || (uintptr_t)c + chunk_size(c) + MINI_FENCE != base + com)
+    if (!pl->closed || (uintptr_t)c != pl->body ||
+        (uintptr_t)c + chunk_size(c) + MINI_FENCE != base + com)
         return false;
     /* An arena lives in its first pool, which therefore stays. */
     if ((uintptr_t)a > base && (uintptr_t)a < base + com)

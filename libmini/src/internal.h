@@ -43,11 +43,11 @@
 /* Build switches as constants: every configuration stays compiled and type-checked. */
 static const int mini_config_debug = MINI_DEBUG;
 
-#define MINI_LIKELY(x) __builtin_expect(!!(x), 1)
+#define MINI_LIKELY(x)   __builtin_expect(!!(x), 1)
 #define MINI_UNLIKELY(x) __builtin_expect(!!(x), 0)
-#define MINI_NOINLINE __attribute__((noinline))
-#define MINI_COLD __attribute__((cold, noinline))
-#define MINI_TLS __thread __attribute__((tls_model("initial-exec")))
+#define MINI_NOINLINE    __attribute__((noinline))
+#define MINI_COLD        __attribute__((cold, noinline))
+#define MINI_TLS         __thread __attribute__((tls_model("initial-exec")))
 
 /* mini_assert: level >= 1; mini_assert_internal: >= 2; mini_assert_expensive: >= 3. */
 #define mini_assert_at_(lvl, e)                                                                    \
@@ -55,14 +55,18 @@ static const int mini_config_debug = MINI_DEBUG;
         if (MINI_DEBUG >= (lvl) && MINI_UNLIKELY(!(e)))                                            \
             mini_assert_fail(#e, __FILE__, __LINE__);                                              \
     } while (0)
-#define mini_assert(e) mini_assert_at_(1, e)
-#define mini_assert_internal(e) mini_assert_at_(2, e)
+#define mini_assert(e)           mini_assert_at_(1, e)
+#define mini_assert_internal(e)  mini_assert_at_(2, e)
 #define mini_assert_expensive(e) mini_assert_at_(3, e)
 
 /* Relaxed counters: a plain load and store (no lock prefix), readable from other threads. */
-#define MINI_CNT_INC(x) atomic_store_explicit(&(x), atomic_load_explicit(&(x), memory_order_relaxed) + 1, memory_order_relaxed)
-#define MINI_CNT_ADD(x, n) atomic_store_explicit(&(x), atomic_load_explicit(&(x), memory_order_relaxed) + (n), memory_order_relaxed)
-#define MINI_LOAD(x) atomic_load_explicit(&(x), memory_order_relaxed)
+#define MINI_CNT_INC(x)                                                                            \
+    atomic_store_explicit(&(x), atomic_load_explicit(&(x), memory_order_relaxed) + 1,              \
+                          memory_order_relaxed)
+#define MINI_CNT_ADD(x, n)                                                                         \
+    atomic_store_explicit(&(x), atomic_load_explicit(&(x), memory_order_relaxed) + (n),            \
+                          memory_order_relaxed)
+#define MINI_LOAD(x)     atomic_load_explicit(&(x), memory_order_relaxed)
 #define MINI_STORE(x, v) atomic_store_explicit(&(x), (v), memory_order_relaxed)
 
 static inline uintptr_t mini_align_up(uintptr_t x, uintptr_t a)
@@ -89,11 +93,11 @@ static inline bool mini_is_pow2(size_t x)
  *           ^ committed end: top ends here while the pool is current; a closed pool ends
  *             with a 16-byte fencepost instead                              [PROT_NONE ...]
  */
-#define MINI_LG_POOL_SIZE 26
-#define MINI_POOL_SIZE ((size_t)1 << MINI_LG_POOL_SIZE) /* 64 MiB */
-#define MINI_POOL_MAGIC 0x6d696e69706f6f6cULL          /* "minipool" */
+#define MINI_LG_POOL_SIZE   26
+#define MINI_POOL_SIZE      ((size_t)1 << MINI_LG_POOL_SIZE) /* 64 MiB */
+#define MINI_POOL_MAGIC     0x6d696e69706f6f6cULL            /* "minipool" */
 /* One bit per possible pool in the 47-bit address space: is there a pool of ours there? */
-#define MINI_POOL_MAP_BITS ((size_t)1 << (47 - MINI_LG_POOL_SIZE))
+#define MINI_POOL_MAP_BITS  ((size_t)1 << (47 - MINI_LG_POOL_SIZE))
 #define MINI_POOL_MAP_WORDS (MINI_POOL_MAP_BITS / 64)
 
 struct mini_arena;
@@ -101,10 +105,10 @@ struct mini_arena;
 struct mini_pool {
     uint64_t magic;
     struct mini_arena *arena;
-    struct mini_pool *next; /* the arena's pools, the current one first */
-    uintptr_t body;         /* address of the first chunk */
+    struct mini_pool *next;   /* the arena's pools, the current one first */
+    uintptr_t body;           /* address of the first chunk */
     _Atomic size_t committed; /* read-write bytes from the pool's base (pointer checks read it) */
-    bool closed;            /* no longer the current segment: ends with a fencepost */
+    bool closed;              /* no longer the current segment: ends with a fencepost */
 };
 
 /* A free list: small bins are LIFO lists of one size; large bins hold their distinct sizes
@@ -142,7 +146,7 @@ struct mini_arena {
     size_t mapped;       /* bytes of its segments (brk) and committed pool bytes */
     size_t bin_bytes;    /* bytes of the free chunks in its bins (the top chunk aside) */
     size_t purged_bytes; /* bytes of whole pages purged inside free chunks in its bins */
-    size_t out_bytes; /* chunk bytes handed out (to the program or to thread caches) */
+    size_t out_bytes;    /* chunk bytes handed out (to the program or to thread caches) */
     uint64_t n_alloc, n_free, n_purge, n_trim;
     uint64_t bytes_purged, bytes_trimmed;
     _Atomic uint64_t n_contended;
@@ -157,10 +161,10 @@ struct mini_tbin {
 };
 
 struct mini_tcache {
-    size_t lim_s;           /* requests below this are served from the cache; 0: caching off */
-    size_t max_c;           /* largest chunk size cached; 0: caching off */
-    uint32_t max_count;     /* per bin */
-    uint32_t fill_count;    /* chunks fetched from the arena at a miss */
+    size_t lim_s;        /* requests below this are served from the cache; 0: caching off */
+    size_t max_c;        /* largest chunk size cached; 0: caching off */
+    uint32_t max_count;  /* per bin */
+    uint32_t fill_count; /* chunks fetched from the arena at a miss */
     struct mini_tcache *next, *prev; /* registry (tcaches_lock) */
     _Atomic uint64_t n_malloc, n_free, n_calloc, n_realloc, n_aligned;
     _Atomic uint64_t n_miss;     /* cache misses (each refills from the arena) */
@@ -187,12 +191,12 @@ struct mini_global {
 
     pthread_mutex_t large_lock;
     pthread_mutex_t tcaches_lock;
-    struct mini_tcache *tcaches;  /* live thread caches */
-    struct mini_tcache *tc_free;  /* structs of exited threads, for reuse */
+    struct mini_tcache *tcaches; /* live thread caches */
+    struct mini_tcache *tc_free; /* structs of exited threads, for reuse */
     pthread_key_t tc_key;
     /* Counters of exited threads' caches. */
-    uint64_t dead_n_malloc, dead_n_free, dead_n_calloc, dead_n_realloc, dead_n_aligned,
-        dead_n_miss, dead_n_uncached;
+    uint64_t dead_n_malloc, dead_n_free, dead_n_calloc, dead_n_realloc, dead_n_aligned, dead_n_miss,
+        dead_n_uncached;
 
     _Atomic size_t meta_mapped;
     _Atomic size_t peak_mapped;
@@ -321,8 +325,8 @@ static inline struct mini_pool *mini_pool_of(uintptr_t p)
 static inline bool mini_pool_map_test(uintptr_t p)
 {
     size_t i = (p >> MINI_LG_POOL_SIZE) & (MINI_POOL_MAP_BITS - 1);
-    return (atomic_load_explicit(&mini_global.pool_map[i / 64], memory_order_acquire) >>
-            (i % 64)) & 1;
+    return (atomic_load_explicit(&mini_global.pool_map[i / 64], memory_order_acquire) >> (i % 64)) &
+           1;
 }
 void mini_pool_map_set(uintptr_t p, bool on);
 /* The region that may hold a chunk at address p: its first chunk address (*lo), its end

@@ -26,15 +26,15 @@
 
 static struct {
     uintptr_t *slots;
-    size_t cap;   /* power of two, or 0 */
-    size_t used;  /* live keys */
-    size_t dead;  /* deleted markers */
+    size_t cap;    /* power of two, or 0 */
+    size_t used;   /* live keys */
+    size_t dead;   /* deleted markers */
     size_t mapped; /* bytes of live large blocks' mappings */
     uint64_t n_alloc, n_free;
 } lt;
 
 #define LT_EMPTY ((uintptr_t)0)
-#define LT_DEAD ((uintptr_t)1)
+#define LT_DEAD  ((uintptr_t)1)
 
 void *mini_meta_alloc(size_t size)
 {

@@ -33,14 +33,17 @@ struct opt_desc {
 
 static const struct opt_desc opt_desc[MINI_OPT_COUNT_] = {
     [MINI_OPT_MMAP_THRESHOLD] = {"MINI_MMAP_THRESHOLD", "mmap_threshold", OPT_BYTES, 128 * 1024,
-                                 8192, 32L << 20, "requests of this many bytes or more get their own mapping"},
+                                 8192, 32L << 20,
+                                 "requests of this many bytes or more get their own mapping"},
     [MINI_OPT_TRIM_THRESHOLD] = {"MINI_TRIM_THRESHOLD", "trim_threshold", OPT_BYTES, 128 * 1024, -1,
-                                 LONG_MAX, "shrink a heap when its free top exceeds this (-1: never)"},
+                                 LONG_MAX,
+                                 "shrink a heap when its free top exceeds this (-1: never)"},
     [MINI_OPT_TOP_PAD] = {"MINI_TOP_PAD", "top_pad", OPT_BYTES, 128 * 1024, 0, 1L << 30,
                           "extra bytes asked for when a heap grows, and kept when it shrinks"},
     [MINI_OPT_ARENA_MAX] = {"MINI_ARENA_MAX", "arena_max", OPT_INT, 0, 0, 256,
                             "most arenas (0: 8 per CPU)"},
-    [MINI_OPT_TCACHE] = {"MINI_TCACHE", "tcache", OPT_BOOL, 1, 0, 1, "per-thread caches of small blocks"},
+    [MINI_OPT_TCACHE] = {"MINI_TCACHE", "tcache", OPT_BOOL, 1, 0, 1,
+                         "per-thread caches of small blocks"},
     [MINI_OPT_TCACHE_MAX] = {"MINI_TCACHE_MAX", "tcache_max", OPT_BYTES, 1024, 0,
                              MINI_TCACHE_MAX_LIMIT, "largest request served by a thread cache"},
     [MINI_OPT_TCACHE_COUNT] = {"MINI_TCACHE_COUNT", "tcache_count", OPT_INT, 32, 0, 65535,
@@ -52,7 +55,8 @@ static const struct opt_desc opt_desc[MINI_OPT_COUNT_] = {
                               "ms a large free block waits before its pages are given back"},
     [MINI_OPT_SHOW_STATS] = {"MINI_SHOW_STATS", "show_stats", OPT_STATS, 0, 0, 2,
                              "print statistics at exit (1 or text, 2 or json)"},
-    [MINI_OPT_VERBOSE] = {"MINI_VERBOSE", "verbose", OPT_BOOL, 0, 0, 1, "print the options at start"},
+    [MINI_OPT_VERBOSE] = {"MINI_VERBOSE", "verbose", OPT_BOOL, 0, 0, 1,
+                          "print the options at start"},
     [MINI_OPT_CHECK] = {"MINI_CHECK", "check", OPT_INT, MINI_DEFAULT_CHECK, 0, 2,
                         "heap checks: 1 cheap, 2 walk the arena after every operation"},
 };
@@ -66,7 +70,8 @@ static _Atomic int opts_state; /* 0 unread, 1 reading, 2 read */
 static const char *parse_value(const struct opt_desc *d, const char *s, long *out)
 {
     if (d->kind == OPT_BOOL) {
-        static const char *const yes[] = {"1", "yes", "true", "on"}, *const no[] = {"0", "no", "false", "off"};
+        static const char *const yes[] = {"1", "yes", "true", "on"}, *const no[] = {"0", "no",
+                                                                                    "false", "off"};
         for (unsigned i = 0; i < 4; i++) {
             if (strcasecmp(s, yes[i]) == 0) {
                 *out = 1;
@@ -125,10 +130,20 @@ static const char *parse_value(const struct opt_desc *d, const char *s, long *ou
             return "not a number";
         unsigned shift;
         switch (*q) {
-        case 'k': case 'K': shift = 10; break;
-        case 'm': case 'M': shift = 20; break;
-        case 'g': case 'G': shift = 30; break;
-        default: return "not a size (use a number with an optional k, m or g)";
+        case 'k':
+        case 'K':
+            shift = 10;
+            break;
+        case 'm':
+        case 'M':
+            shift = 20;
+            break;
+        case 'g':
+        case 'G':
+            shift = 30;
+            break;
+        default:
+            return "not a size (use a number with an optional k, m or g)";
         }
         q++;
         if (*q == 'b' || *q == 'B')
@@ -150,7 +165,7 @@ static const char *parse_value(const struct opt_desc *d, const char *s, long *ou
 
 static void warn_bad(const struct opt_desc *d, const char *s, const char *why, long kept)
 {
-    char mem[256];
+    char mem[256] = {0};
     struct mini_buf b = {mem, 0, sizeof(mem)};
     mini_buf_puts(&b, "ignoring ");
     mini_buf_puts(&b, d->env);
@@ -239,7 +254,7 @@ void mini_options_print(void (*write_cb)(void *, const char *), void *cbopaque, 
 {
     if (write_cb == NULL)
         write_cb = write_default;
-    char mem[256];
+    char mem[256] = {0};
     for (int i = 0; i < MINI_OPT_COUNT_; i++) {
         const struct opt_desc *d = &opt_desc[i];
         struct mini_buf b = {mem, 0, sizeof(mem)};

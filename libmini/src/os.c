@@ -41,7 +41,8 @@ void *mini_os_reserve(size_t len, size_t align)
         return NULL;
     }
     atomic_fetch_add_explicit(&mini_os_n_mmap, 1, memory_order_relaxed);
-    void *p = mmap(NULL, len + align, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+    void *p =
+        mmap(NULL, len + align, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
     if (p == MAP_FAILED)
         return NULL;
     uintptr_t a = (uintptr_t)p, al = mini_align_up(a, align);
@@ -66,8 +67,8 @@ int mini_os_decommit(void *addr, size_t len)
 {
     /* MAP_FIXED over the range drops its pages and its commit charge in one call. */
     atomic_fetch_add_explicit(&mini_os_n_mmap, 1, memory_order_relaxed);
-    void *p = mmap(addr, len, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE | MAP_FIXED,
-                   -1, 0);
+    void *p =
+        mmap(addr, len, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE | MAP_FIXED, -1, 0);
     return p == MAP_FAILED ? -1 : 0;
 }
 

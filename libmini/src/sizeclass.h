@@ -35,19 +35,19 @@
 
 #include "chunk.h"
 
-#define MINI_SMALL_MAX 1024u
+#define MINI_SMALL_MAX    1024u
 #define MINI_LG_SMALL_MAX 10
-#define MINI_LG_NDELTA 2
+#define MINI_LG_NDELTA    2
 #define MINI_LG_CHUNK_MAX 47 /* x86-64 user address space */
-#define MINI_NSMALL ((MINI_SMALL_MAX - MINI_MIN_CHUNK) / MINI_ALIGN + 1)
-#define MINI_NLARGE ((MINI_LG_CHUNK_MAX - MINI_LG_SMALL_MAX + 1) << MINI_LG_NDELTA)
-#define MINI_NBINS (MINI_NSMALL + MINI_NLARGE)
+#define MINI_NSMALL       ((MINI_SMALL_MAX - MINI_MIN_CHUNK) / MINI_ALIGN + 1)
+#define MINI_NLARGE       ((MINI_LG_CHUNK_MAX - MINI_LG_SMALL_MAX + 1) << MINI_LG_NDELTA)
+#define MINI_NBINS        (MINI_NSMALL + MINI_NLARGE)
 #define MINI_BINMAP_WORDS ((MINI_NBINS + 63) / 64)
 
 /* The thread cache serves requests up to MINI_TCACHE_MAX_LIMIT (an option picks the actual
  * limit below it); its bins are exact chunk sizes: tci = c/16 - 2. */
 #define MINI_TCACHE_MAX_LIMIT 4096u
-#define MINI_TC_NBINS (((MINI_TCACHE_MAX_LIMIT + MINI_HDR + MINI_ALIGN - 1) / MINI_ALIGN) - 1)
+#define MINI_TC_NBINS         (((MINI_TCACHE_MAX_LIMIT + MINI_HDR + MINI_ALIGN - 1) / MINI_ALIGN) - 1)
 
 /* The largest request: beyond it, size arithmetic could overflow or exceed PTRDIFF_MAX. */
 #define MINI_MAX_REQUEST ((size_t)PTRDIFF_MAX - (size_t)(1u << 22))

@@ -116,15 +116,18 @@ struct field {
     const char *name;
     size_t off;
 };
-#define F(x) {#x, offsetof(mini_stats_t, x)}
+#define F(x)                                                                                       \
+    {                                                                                              \
+#x, offsetof(mini_stats_t, x)                                                              \
+    }
 static const struct field fields[] = {
-    F(mapped),        F(heap_brk),     F(heap_pools),    F(large_mapped),  F(meta),
-    F(peak_mapped),   F(allocated),    F(cached),        F(free),          F(top),
-    F(purged),        F(large_count),  F(narenas),       F(nthreads),      F(n_malloc),
-    F(n_free),        F(n_calloc),     F(n_realloc),     F(n_aligned),     F(n_tcache_hit),
+    F(mapped),        F(heap_brk),      F(heap_pools),   F(large_mapped),  F(meta),
+    F(peak_mapped),   F(allocated),     F(cached),       F(free),          F(top),
+    F(purged),        F(large_count),   F(narenas),      F(nthreads),      F(n_malloc),
+    F(n_free),        F(n_calloc),      F(n_realloc),    F(n_aligned),     F(n_tcache_hit),
     F(n_tcache_miss), F(n_arena_alloc), F(n_arena_free), F(n_large_alloc), F(n_large_free),
-    F(n_brk),         F(n_mmap),       F(n_munmap),      F(n_mremap),      F(n_mprotect),
-    F(n_madvise),     F(n_trim),       F(bytes_purged),  F(bytes_trimmed), F(n_lock_contended),
+    F(n_brk),         F(n_mmap),        F(n_munmap),     F(n_mremap),      F(n_mprotect),
+    F(n_madvise),     F(n_trim),        F(bytes_purged), F(bytes_trimmed), F(n_lock_contended),
 };
 #undef F
 

@@ -36,7 +36,8 @@ TEST_BEGIN(test_invalid_pointers)
     void *g = malloc(100); /* the C library's own allocator */
     test_expect_death(do_free, g, SIGABRT, expect_msg("invalid pointer", g));
     free(g);
-    test_expect_death(do_free, (void *)0x1000, SIGABRT, expect_msg("invalid pointer", (void *)0x1000));
+    test_expect_death(do_free, (void *)0x1000, SIGABRT,
+                      expect_msg("invalid pointer", (void *)0x1000));
     mini_free(p);
     mini_free(big);
 }

@@ -32,7 +32,7 @@ TEST_END
 
 TEST_BEGIN(test_impossible_sizes_give_enomem)
 {
-    size_t bad[] = {SIZE_MAX, SIZE_MAX - 15, (size_t)PTRDIFF_MAX + 1, (size_t)PTRDIFF_MAX,
+    size_t bad[] = {SIZE_MAX,        SIZE_MAX - 15,  (size_t)PTRDIFF_MAX + 1, (size_t)PTRDIFF_MAX,
                     (size_t)1 << 62, (size_t)1 << 46};
     for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
         errno = 0;
@@ -48,5 +48,6 @@ TEST_END
 
 int main(int argc, char **argv)
 {
-    return TEST_MAIN(argc, argv, test_sizes_alignment_contents, test_malloc0, test_impossible_sizes_give_enomem);
+    return TEST_MAIN(argc, argv, test_sizes_alignment_contents, test_malloc0,
+                     test_impossible_sizes_give_enomem);
 }

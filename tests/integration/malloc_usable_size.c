@@ -13,7 +13,8 @@ TEST_BEGIN(test_usable_size)
     expect_zu_eq(mini_usable_size(p), 16, "");
     mini_free(p);
     char stack[32] = {0};
-    test_expect_death(bad, stack + 16, SIGABRT, "libmini: malloc_usable_size(): invalid pointer 0x");
+    test_expect_death(bad, stack + 16, SIGABRT,
+                      "libmini: malloc_usable_size(): invalid pointer 0x");
 }
 TEST_END
 

@@ -63,11 +63,13 @@ TEST_BEGIN(test_bad_pointers)
 {
     char stack[64] = {0};
     test_expect_death(realloc_bad, stack + 16, SIGABRT, "libmini: realloc(): invalid pointer 0x");
-    test_expect_death(realloc_freed, NULL, SIGABRT, "libmini: realloc(): invalid pointer (freed) 0x");
+    test_expect_death(realloc_freed, NULL, SIGABRT,
+                      "libmini: realloc(): invalid pointer (freed) 0x");
 }
 TEST_END
 
 int main(int argc, char **argv)
 {
-    return TEST_MAIN(argc, argv, test_vector_doubling_and_back, test_enomem_keeps_the_block, test_bad_pointers);
+    return TEST_MAIN(argc, argv, test_vector_doubling_and_back, test_enomem_keeps_the_block,
+                     test_bad_pointers);
 }

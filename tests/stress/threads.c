@@ -43,7 +43,8 @@ static void verify(const struct blk *b, const char *where)
 {
     size_t bad = t_verify(b->p, b->p, b->n, b->seed);
     if (bad != b->n) {
-        fprintf(stderr, "%s: block %p size %zu: byte %zu overwritten\n", where, (void *)b->p, b->n, bad);
+        fprintf(stderr, "%s: block %p size %zu: byte %zu overwritten\n", where, (void *)b->p, b->n,
+                bad);
         atomic_fetch_add(&failures, 1);
     }
 }
@@ -124,7 +125,8 @@ static void *worker(void *arg)
             b->n = n;
             b->seed = r;
             t_fill(q, n, r);
-        } else if ((r & 3) == 1 && push((me + 1 + (int)(r >> 40) % (NTHREADS - 1)) % NTHREADS, *b)) {
+        } else if ((r & 3) == 1 &&
+                   push((me + 1 + (int)(r >> 40) % (NTHREADS - 1)) % NTHREADS, *b)) {
             b->p = NULL; /* another thread frees it */
         } else {
             verify(b, "freed block");

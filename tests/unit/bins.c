@@ -142,6 +142,7 @@ TEST_END
 
 int main(int argc, char **argv)
 {
-    return TEST_MAIN(argc, argv, test_small_bins_are_exact_and_lifo, test_large_bin_sorted_with_followers,
-                     test_random_best_fit_against_model, test_corrupted_list_is_reported);
+    return TEST_MAIN(argc, argv, test_small_bins_are_exact_and_lifo,
+                     test_large_bin_sorted_with_followers, test_random_best_fit_against_model,
+                     test_corrupted_list_is_reported);
 }

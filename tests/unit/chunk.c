@@ -28,10 +28,12 @@ TEST_BEGIN(test_header_layout)
         expect_false(c->head & MINI_CACHED, "held by the program: not cached");
         expect_zu_eq(mini_usable_size(p), chunk_size(c) - 16, "");
         mini_chunk_t *n = chunk_next(c);
-        expect_true(mini_prev_inuse(n), "the next chunk's prev_foot is its canary: this one is in use");
+        expect_true(mini_prev_inuse(n),
+                    "the next chunk's prev_foot is its canary: this one is in use");
         expect_zu_eq(chunk_head(c) & MINI_BIT0, 0, "bit 0 is never set");
         memset(p, 0xab, mini_usable_size(p));
-        expect_true(mini_prev_inuse(n) && chunk_size(c) == mini_s2c(s), "writing the block leaves headers");
+        expect_true(mini_prev_inuse(n) && chunk_size(c) == mini_s2c(s),
+                    "writing the block leaves headers");
         mini_free(p);
     }
 }

@@ -172,8 +172,8 @@ TEST_END
 TEST_BEGIN(test_best_fit_prefers_the_smallest)
 {
     setup();
-    char *p1 = aalloc(3000), *s1 = aalloc(32), *p2 = aalloc(2000), *s2 = aalloc(32), *p3 = aalloc(2500),
-         *s3 = aalloc(32);
+    char *p1 = aalloc(3000), *s1 = aalloc(32), *p2 = aalloc(2000), *s2 = aalloc(32),
+         *p3 = aalloc(2500), *s3 = aalloc(32);
     afree(p1);
     afree(p2);
     afree(p3);

@@ -12,7 +12,8 @@ TEST_BEGIN(test_mapping_in_the_way)
     t_isolate();
     uintptr_t b0 = (uintptr_t)sbrk(0);
     uintptr_t wall = ((b0 + 4095) & ~(uintptr_t)4095) + (1 << 20);
-    void *m = mmap((void *)wall, 4096, PROT_READ, MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED_NOREPLACE, -1, 0);
+    void *m = mmap((void *)wall, 4096, PROT_READ, MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED_NOREPLACE,
+                   -1, 0);
     test_skip_if(m != (void *)wall, "could not place a mapping after the break");
     enum { N = 1500 };
     static char *p[N];

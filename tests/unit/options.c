@@ -9,11 +9,12 @@
 static int child_main(void)
 {
     for (int i = 0; i < MINI_OPT_COUNT_; i++)
-        printf("opt %s=%ld\n", mini_option_name((mini_option_t)i), mini_option_get((mini_option_t)i));
+        printf("opt %s=%ld\n", mini_option_name((mini_option_t)i),
+               mini_option_get((mini_option_t)i));
     fflush(stdout);
     /* Whatever the options, every kind of request works. */
-    void *p[6] = {mini_malloc(0), mini_malloc(100), mini_calloc(1, 2000), mini_malloc(200000),
-                  mini_memalign(4096, 10), mini_realloc(NULL, 5)};
+    void *p[6] = {mini_malloc(0),      mini_malloc(100),        mini_calloc(1, 2000),
+                  mini_malloc(200000), mini_memalign(4096, 10), mini_realloc(NULL, 5)};
     for (int i = 0; i < 6; i++) {
         if (p[i] == NULL)
             return 2;
@@ -47,9 +48,13 @@ TEST_END
 
 TEST_BEGIN(test_values_from_the_environment)
 {
-    char *env[] = {(char *)"MINI_MMAP_THRESHOLD=256k", (char *)"MINI_TCACHE=off",
-                   (char *)"MINI_TRIM_THRESHOLD=-1", (char *)"MINI_PURGE_DELAY=250",
-                   (char *)"MINI_TOP_PAD=0x10000", (char *)"MINI_ARENA_MAX=3", NULL};
+    char *env[] = {(char *)"MINI_MMAP_THRESHOLD=256k",
+                   (char *)"MINI_TCACHE=off",
+                   (char *)"MINI_TRIM_THRESHOLD=-1",
+                   (char *)"MINI_PURGE_DELAY=250",
+                   (char *)"MINI_TOP_PAD=0x10000",
+                   (char *)"MINI_ARENA_MAX=3",
+                   NULL};
     int st = run(env, out, sizeof(out));
     expect_true(WIFEXITED(st) && WEXITSTATUS(st) == 0, "status %d", st);
     expect_str_contains(out, "opt MINI_MMAP_THRESHOLD=262144\n");
@@ -141,7 +146,7 @@ int main(int argc, char **argv)
 {
     if (argc > 1 && strcmp(argv[1], "--child") == 0)
         return child_main();
-    return TEST_MAIN(argc, argv, test_defaults, test_values_from_the_environment, test_thread_cache_off,
-                     test_malformed_value_warns_once_and_keeps_the_default, test_verbose_and_show_stats,
-                     test_get_set_find);
+    return TEST_MAIN(argc, argv, test_defaults, test_values_from_the_environment,
+                     test_thread_cache_off, test_malformed_value_warns_once_and_keeps_the_default,
+                     test_verbose_and_show_stats, test_get_set_find);
 }

@@ -98,6 +98,6 @@ TEST_END
 
 int main(int argc, char **argv)
 {
-    return TEST_MAIN(argc, argv, test_grow_into_top, test_grow_into_free_neighbour, test_shrink_in_place,
-                     test_move, test_mapped_blocks, test_edge_cases);
+    return TEST_MAIN(argc, argv, test_grow_into_top, test_grow_into_free_neighbour,
+                     test_shrink_in_place, test_move, test_mapped_blocks, test_edge_cases);
 }

@@ -32,7 +32,8 @@ TEST_BEGIN(test_bins_closed_form_matches_table)
     for (size_t c = 32; c <= ((size_t)1 << 24); c += 16) {
         unsigned b = mini_c2bin(c);
         if (b < prev || b >= MINI_NBINS || c < mini_bin_lo[b] || c >= mini_bin_lo[b + 1]) {
-            test_fail("c2bin(%zu) = %u, bounds [%zu, %zu)", c, b, mini_bin_lo[b], mini_bin_lo[b + 1]);
+            test_fail("c2bin(%zu) = %u, bounds [%zu, %zu)", c, b, mini_bin_lo[b],
+                      mini_bin_lo[b + 1]);
             return;
         }
         prev = b;
@@ -45,7 +46,8 @@ TEST_BEGIN(test_bins_closed_form_matches_table)
             return;
         }
     }
-    expect_d_eq(mini_c2bin((size_t)1 << 46), MINI_NSMALL + ((46 - MINI_LG_SMALL_MAX) << MINI_LG_NDELTA), "");
+    expect_d_eq(mini_c2bin((size_t)1 << 46),
+                MINI_NSMALL + ((46 - MINI_LG_SMALL_MAX) << MINI_LG_NDELTA), "");
     expect_d_eq(mini_c2bin(SIZE_MAX & ~(size_t)15), MINI_NBINS - 1, "sizes past the table");
 }
 TEST_END
@@ -63,5 +65,6 @@ TEST_END
 
 int main(int argc, char **argv)
 {
-    return TEST_MAIN(argc, argv, test_s2c_known, test_bins_closed_form_matches_table, test_tcache_index);
+    return TEST_MAIN(argc, argv, test_s2c_known, test_bins_closed_form_matches_table,
+                     test_tcache_index);
 }

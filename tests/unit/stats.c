@@ -79,7 +79,8 @@ TEST_BEGIN(test_printers)
     c.len = 0;
     mini_stats_print(cb, &c, "J");
     expect_true(c.buf[0] == '{', "");
-    expect_true(c.len > 2 && c.buf[c.len - 1] == '\n' && c.buf[c.len - 2] == '}', "ends the object");
+    expect_true(c.len > 2 && c.buf[c.len - 1] == '\n' && c.buf[c.len - 2] == '}',
+                "ends the object");
     int depth = 0, quotes = 0;
     for (size_t i = 0; i < c.len; i++) {
         depth += c.buf[i] == '{';

@@ -53,7 +53,8 @@ TEST_BEGIN(test_option_moves_the_threshold)
     p = mini_malloc(70000);
     expect_true(t_mmapped(p), "70000 >= 64 KiB: mapped");
     mini_free(p);
-    expect_d_eq(mini_option_set(MINI_OPT_MMAP_THRESHOLD, 4096), EINVAL, "below the smallest allowed");
+    expect_d_eq(mini_option_set(MINI_OPT_MMAP_THRESHOLD, 4096), EINVAL,
+                "below the smallest allowed");
     expect_d_eq(mini_option_set(MINI_OPT_MMAP_THRESHOLD, 131072), 0, "");
 }
 TEST_END
@@ -63,7 +64,8 @@ TEST_BEGIN(test_calloc_large_is_zero_without_memset)
     char *p = mini_calloc(1, 1 << 20);
     require_ptr_ne(p, NULL, "");
     expect_true(t_mmapped(p), "");
-    expect_zu_le(t_resident_pages(p, 1 << 20), 1, "fresh pages are zero: calloc touches only the header page");
+    expect_zu_le(t_resident_pages(p, 1 << 20), 1,
+                 "fresh pages are zero: calloc touches only the header page");
     for (size_t i = 0; i < (1 << 20); i += 4096)
         if (p[i])
             test_fail("byte %zu not zero", i);

@@ -144,6 +144,7 @@ TEST_END
 int main(int argc, char **argv)
 {
     return TEST_MAIN(argc, argv, test_malloc1_grows_break_by_132k, test_free_gives_back_the_top,
-                     test_trim_threshold_never_then_mini_trim, test_purge_whole_pages_inside_free_blocks,
-                     test_purge_after_delay, test_mini_trim_purges_small_free_blocks);
+                     test_trim_threshold_never_then_mini_trim,
+                     test_purge_whole_pages_inside_free_blocks, test_purge_after_delay,
+                     test_mini_trim_purges_small_free_blocks);
 }
