@@ -26,6 +26,7 @@ lib() {
     *) echo "profile.sh: unknown allocator '$1'" >&2; exit 2 ;;
     esac
 }
+for a in "$@"; do lib "$a" >/dev/null || exit 2; done
 progs="small-churn prodcons server-sim false-sharing frag size-sweep realloc-growth phase real:sqlite real:py-alloc"
 hdr="| workload |"
 for a in "$@"; do hdr="$hdr $a wall s | $a user+sys s | $a peak RSS MiB |"; done
