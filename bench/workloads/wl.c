@@ -199,9 +199,9 @@ static void attach_shm(void)
     atomic_store_explicit(&s->trim_idle_ms, wl.trim_idle_ms, memory_order_relaxed);
     atomic_store_explicit(&s->phase_ns, wl_now_ns(), memory_order_relaxed);
     atomic_store_explicit(&s->phase, BENCH_PHASE_INIT, memory_order_relaxed);
-    /* The magic last: a reader that sees it sees the rest of the header. */
-    atomic_thread_fence(memory_order_release);
-    s->magic = BENCH_SHM_MAGIC;
+    /* The magic last, with release order: a reader that sees it sees the rest of the header
+     * (magic is a plain field of the contract, hence the GCC builtin). */
+    __atomic_store_n(&s->magic, BENCH_SHM_MAGIC, __ATOMIC_RELEASE);
     wl.shm = s;
 }
 

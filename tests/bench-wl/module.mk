@@ -7,6 +7,7 @@
 #   bench-wl/bad-options        one-line errors and exit 2 for bad input
 #   bench-wl/broken-alloc       a broken allocator makes the workloads exit 3
 #   bench-wl/micro/ALLOC        mini-micro: a fast benchmark of each family, valid JSON
+#   bench-wl/asan/NAME, bench-wl/tsan/NAME   the workloads' own code under ASan+UBSan and TSan
 
 BWL := tests/bench-wl
 BWL_OUT := $(B)/tests/bench-wl
@@ -36,3 +37,9 @@ $(eval $(call add_test,bench-wl/shm/jemalloc,120,-,env LD_PRELOAD=/usr/lib/x86_6
 $(eval $(call add_test,bench-wl/bad-options,120,-,$(BWL)/bad-options.sh))
 $(eval $(call add_test,bench-wl/broken-alloc,120,-,$(BWL)/broken.sh $(BWL_OUT)/libbroken-alloc.so))
 $(foreach a,$(BWL_ALLOCS),$(eval $(call add_test,bench-wl/micro/$(a),120,-,$(BWL)/micro.sh $(a))))
+
+# The workloads' own code under the sanitizers (their allocator is then the sanitizer's).
+$(foreach w,$(WL_NAMES),\
+    $(eval $(call add_test,bench-wl/asan/$(w),120,-,$(BWL)/sanitized.sh $(VDIR_asan) $(w))))
+$(foreach w,$(WL_THREADED),\
+    $(eval $(call add_test,bench-wl/tsan/$(w),120,-,$(BWL)/sanitized.sh $(VDIR_tsan) $(w))))
