@@ -9,6 +9,8 @@ run under one allocator (LD_PRELOAD). Prints Markdown:
   2. every other benchmark: ns per item (1e9 / items_per_second; for a threaded benchmark the
      items of all threads together) and ns per iteration (real_time).
 
+With --benchmark_repetitions, the median of the repetitions is shown.
+
 A bad file or argument is one line on stderr and exit 2.
 """
 import json
@@ -23,7 +25,14 @@ def load(arg):
     try:
         with open(path) as f:
             doc = json.load(f)
-        runs = {b["name"]: b for b in doc["benchmarks"] if b.get("run_type", "iteration") == "iteration"}
+        runs = {}
+        # With --benchmark_repetitions, keep the median aggregate under the plain name.
+        for b in doc["benchmarks"]:
+            if b.get("run_type", "iteration") == "iteration" and b["run_name"] not in runs:
+                runs[b["run_name"]] = b
+        for b in doc["benchmarks"]:
+            if b.get("run_type") == "aggregate" and b.get("aggregate_name") == "median":
+                runs[b["run_name"]] = b
     except (OSError, ValueError, KeyError, TypeError) as e:
         print(f"pairs-table.py: {path}: {e}", file=sys.stderr)
         sys.exit(2)
