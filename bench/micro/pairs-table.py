@@ -5,7 +5,8 @@ FILE.json is the output of `build/bin/mini-micro --benchmark_format=json --bench
 run under one allocator (LD_PRELOAD). Prints Markdown:
 
   1. ns per malloc+free pair per size: alone (pair/SIZE) and with two threads at once
-     (pair/SIZE/threads:2, the time one pair costs one thread = real_time * threads);
+     (pair/SIZE/threads:2, the time one pair costs one thread = real_time * threads), in wall
+     time and in CPU time (less disturbed by other load on the machine);
   2. every other benchmark: ns per item (1e9 / items_per_second; for a threaded benchmark the
      items of all threads together) and ns per iteration (real_time).
 
@@ -54,17 +55,23 @@ def main():
     ctx = allocs[0][2]
     print(f"libbenchmark build: {ctx.get('library_build_type', '?')}; "
           f"CPUs: {ctx.get('num_cpus', '?')}; date: {ctx.get('date', '?')}\n")
-    print("ns per malloc+free pair (1 thread | each of 2 threads at once)\n")
-    print("| size | " + " | ".join(f"{a} 1T | {a} 2T" for a, _, _ in allocs) + " |")
-    print("|---:|" + "---:|---:|" * len(allocs))
-    for s in sizes:
-        cells = []
-        for _, runs, _ in allocs:
-            one = runs.get(f"pair/{s}/real_time")
-            two = runs.get(f"pair/{s}/real_time/threads:2")
-            cells.append(fmt(one["real_time"] if one else None))
-            cells.append(fmt(two["real_time"] * two.get("threads", 2) if two else None))
-        print(f"| {s} | " + " | ".join(cells) + " |")
+    # Wall time: what a thread waits for a pair. CPU time: what it spends on it, which a busy
+    # machine disturbs less (a descheduled thread accrues wall time, not CPU time); for a
+    # threaded run Google Benchmark sums the threads' CPU time, so cpu_time is per thread.
+    for title, key, per_thread in (("wall", "real_time", True), ("CPU", "cpu_time", False)):
+        print(f"ns per malloc+free pair, {title} time (1 thread | each of 2 threads at once)\n")
+        print("| size | " + " | ".join(f"{a} 1T | {a} 2T" for a, _, _ in allocs) + " |")
+        print("|---:|" + "---:|---:|" * len(allocs))
+        for s in sizes:
+            cells = []
+            for _, runs, _ in allocs:
+                one = runs.get(f"pair/{s}/real_time")
+                two = runs.get(f"pair/{s}/real_time/threads:2")
+                cells.append(fmt(one[key] if one else None))
+                mult = two.get("threads", 2) if two and per_thread else 1
+                cells.append(fmt(two[key] * mult if two else None))
+            print(f"| {s} | " + " | ".join(cells) + " |")
+        print()
 
     others = []
     for _, runs, _ in allocs:
@@ -72,7 +79,7 @@ def main():
             if not pair.match(n) and n not in others:
                 others.append(n)
     if others:
-        print("\nother benchmarks: ns per item (ns per iteration)\n")
+        print("other benchmarks: ns per item (ns per iteration), wall time\n")
         print("| benchmark | " + " | ".join(a for a, _, _ in allocs) + " |")
         print("|---|" + "---:|" * len(allocs))
         for n in others:
