@@ -10,7 +10,8 @@
  * both alike; the medians are compared.
  *
  *   sample_status_us       median cost of one sample, microseconds
- *   sampling_slowdown_pct  100 x (median sampled / median unsampled - 1); noise is +-few %
+ *   sampling_slowdown_pct  median over the pairs of 100 x (sampled / unsampled - 1), with the
+ *                          smallest and largest pair (_min_pct, _max_pct): the noise
  *   sampling_cpu_pct       time the runner spends sampling per second of run, percent
  */
 #include <fcntl.h>
@@ -101,6 +102,7 @@ void cal_sampling(int pairs, int sample_ms)
 {
     double *off = calloc((size_t)pairs * 2, sizeof(double)), *on = off + pairs;
     double cost = 0, on_total = 0;
+    /* off[k] and on[k] are one pair (run back to back). */
     long nsamples = 0;
     int n = 0;
     double unused = 0;
@@ -117,9 +119,15 @@ void cal_sampling(int pairs, int sample_ms)
         n++;
     }
     if (n > 0 && nsamples > 0) {
-        double m_off = cal_median(off, n), m_on = cal_median(on, n);
+        double *pct = calloc((size_t)n, sizeof(double));
+        for (int k = 0; k < n; k++)
+            pct[k] = 100.0 * (on[k] / off[k] - 1.0);
+        double m_off = cal_median(off, n);
         cal_put_value("sample_status_us", cost / (double)nsamples / 1e3);
-        cal_put_value("sampling_slowdown_pct", 100.0 * (m_on / m_off - 1.0));
+        cal_put_value("sampling_slowdown_pct", cal_median(pct, n));
+        cal_put_value("sampling_slowdown_min_pct", pct[0]);
+        cal_put_value("sampling_slowdown_max_pct", pct[n - 1]);
+        free(pct);
         cal_put_value("sampling_cpu_pct", 100.0 * cost / on_total);
         cal_put_value("sampling_workload_ms", m_off / 1e6);
     }

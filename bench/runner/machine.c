@@ -220,7 +220,9 @@ int runner_machine_json(FILE *f, const char *bindir)
         fputs(", \"version\": ", f);
         runner_json_str(f, a.version);
         fputs(", \"preload\": ", f);
-        runner_json_str(f, a.preload[0] ? a.preload : "(none)");
+        char disp[PATH_MAX];
+        runner_json_str(f, a.preload[0] ? runner_display_path(a.preload, disp, sizeof(disp))
+                                        : "(none)");
         fputs(", \"settings\": ", f);
         runner_json_str(f, a.settings);
         fputs(", \"reason\": ", f);

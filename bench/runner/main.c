@@ -4,7 +4,7 @@
  *   mini-bench run --workload NAME --alloc NAME [--scale S] [--threads N] [--reps N]
  *                  [--out DIR] [--sample-ms MS] [--timeout S] [--env K=V]... [--wl-path DIRS]
  *                  [--progress I/T] [--quiet] [-- WORKLOAD-ARGS...]
- *   mini-bench list [--wl-path DIRS]
+ *   mini-bench list [--wl-path DIRS] [--tsv]
  *   mini-bench machine [--out FILE]
  *
  * Workload NAME is the program wl-NAME in the first directory of DIRS (a ':' list; default
@@ -25,7 +25,7 @@ static const char usage_text[] =
     "usage: mini-bench run --workload NAME --alloc NAME [--scale S] [--threads N] [--reps N]\n"
     "                      [--out DIR] [--sample-ms MS] [--timeout S] [--env K=V]...\n"
     "                      [--wl-path DIR[:DIR]] [--progress I/T] [--quiet] [-- ARGS...]\n"
-    "       mini-bench list [--wl-path DIR[:DIR]]\n"
+    "       mini-bench list [--wl-path DIR[:DIR]] [--tsv]\n"
     "       mini-bench machine [--out FILE]\n";
 
 static char self_dir[PATH_MAX];
@@ -103,11 +103,24 @@ static void list_workloads(const char *path)
 static int cmd_list(int argc, char **argv)
 {
     const char *wl_path = NULL;
+    bool tsv = false;
     for (int i = 0; i < argc; i++) {
         if (strcmp(argv[i], "--wl-path") == 0 && i + 1 < argc)
             wl_path = argv[++i];
+        else if (strcmp(argv[i], "--tsv") == 0)
+            tsv = true;
         else
             die_usage("list: unknown option '%s'", argv[i]);
+    }
+    if (tsv) {
+        /* For scripts: "NAME<TAB>ok<TAB>PRELOAD" or "NAME<TAB>skipped<TAB>REASON". */
+        for (int i = 0; runner_alloc_names[i] != NULL; i++) {
+            struct runner_alloc a;
+            runner_alloc_lookup(runner_alloc_names[i], self_dir, NULL, &a);
+            printf("%s\t%s\t%s\n", a.name, a.available ? "ok" : "skipped",
+                   a.available ? (a.preload[0] ? a.preload : "-") : a.reason);
+        }
+        return 0;
     }
     printf("allocators:\n");
     for (int i = 0; runner_alloc_names[i] != NULL; i++) {
@@ -164,7 +177,7 @@ static int cmd_run(int argc, char **argv)
     cfg.timeout_s = 900;
     cfg.reps = 1;
     const char *alloc_name = NULL, *wl_path = NULL;
-    int reps = 1;
+    int reps = 3;
 
     for (int i = 0; i < argc; i++) {
         const char *o = argv[i];

@@ -15,7 +15,10 @@ $(B)/tests/bench/wl-testwl: $(call obj,release,bench/runner/testwl.c)
 	$(CC) -g -o $@ $^ -lpthread
 
 ALL_TARGETS += $(B)/bin/mini-bench
-TEST_DEPS += $(B)/tests/bench/wl-testwl
+$(B)/tests/bench/wl-testwl-mt: $(B)/tests/bench/wl-testwl
+	ln -sf wl-testwl $@
+
+TEST_DEPS += $(B)/tests/bench/wl-testwl $(B)/tests/bench/wl-testwl-mt
 DEP_FILES += $(patsubst %.o,%.d,$(call obj,release,$(RUNNER_SRCS) bench/runner/testwl.c))
 
 PROFILE ?= default

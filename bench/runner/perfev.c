@@ -72,8 +72,6 @@ static int perf_open(struct perf_event_attr *attr, int pid)
     attr->disabled = 1;
     attr->enable_on_exec = 1;
     attr->inherit = 1;
-    attr->exclude_kernel = 0;
-    attr->exclude_hv = 0;
     attr->read_format = PERF_FORMAT_TOTAL_TIME_ENABLED | PERF_FORMAT_TOTAL_TIME_RUNNING;
     return (int)syscall(SYS_perf_event_open, attr, pid, -1, -1, PERF_FLAG_FD_CLOEXEC);
 }
@@ -92,6 +90,18 @@ void runner_perf_open(struct runner_counters *c, int pid)
         a.type = PERF_TYPE_SOFTWARE;
         a.config = sw_config[i];
         c->fd[i] = perf_open(&a, pid);
+        if (c->fd[i] < 0 && errno == EACCES) {
+            /* perf_event_paranoid > 1 without CAP_PERFMON: user-mode faults only. */
+            memset(&a, 0, sizeof(a));
+            a.type = PERF_TYPE_SOFTWARE;
+            a.config = sw_config[i];
+            a.exclude_kernel = 1;
+            c->fd[i] = perf_open(&a, pid);
+            if (c->fd[i] >= 0 && c->sw_note[0] == '\0')
+                snprintf(c->sw_note, sizeof(c->sw_note),
+                         "perf counts user-mode faults only (kernel.perf_event_paranoid; run as "
+                         "root for all faults)");
+        }
         if (c->fd[i] < 0 && c->sw_note[0] == '\0')
             snprintf(c->sw_note, sizeof(c->sw_note),
                      "n/a (perf_event_open software events: %s; getrusage used)", strerror(errno));

@@ -70,7 +70,34 @@ struct derived {
     long minflt_perf, majflt_perf;
     double diff_pct;
     double frag_peak, frag_mean;
+    double settle_s;
 };
+
+/* Seconds from the start of FREED until VmRSS first came within 1 % (at least 64 KiB) of the
+ * value it had at the end of the FREED idle; NAN without two samples in FREED. */
+static double settle_time(const struct runner_sampler *sp)
+{
+    if (!sp->freed_seen)
+        return NAN;
+    size_t first = sp->n, last = sp->n;
+    for (size_t i = 0; i < sp->n; i++)
+        if (sp->s[i].phase == BENCH_PHASE_FREED) {
+            if (first == sp->n)
+                first = i;
+            last = i;
+        }
+    if (first == sp->n || first == last)
+        return NAN;
+    double final_kb = sp->s[last].vmrss_kb;
+    double tol = final_kb / 100 > 64 ? final_kb / 100 : 64;
+    int64_t freed_rel = sp->freed_ns - sp->t0_ns;
+    for (size_t i = first; i <= last; i++)
+        if (sp->s[i].phase == BENCH_PHASE_FREED && fabs(sp->s[i].vmrss_kb - final_kb) <= tol) {
+            double t = (double)(sp->s[i].t_ns - freed_rel) / 1e9;
+            return t > 0 ? t : 0;
+        }
+    return NAN;
+}
 
 static void derive(const struct runner_result *r, struct derived *d)
 {
@@ -98,6 +125,7 @@ static void derive(const struct runner_result *r, struct derived *d)
     }
     if (k > 0)
         d->frag_mean = sum / (double)k;
+    d->settle_s = settle_time(sp);
 }
 
 static void put_l(FILE *f, long v)
@@ -246,6 +274,7 @@ int runner_record_run(const struct runner_cfg *cfg, const struct runner_result *
     put_l(f, r->smp.freed_seen ? r->smp.rss_before_free_kb : -1);
     for (int i = 0; i < RUNNER_NRECLAIM; i++)
         put_l(f, r->smp.reclaim_kb[i]);
+    put_d(f, d.settle_s, "%.3f");
     fprintf(f, ",%zu,%d", r->smp.n, cfg->sample_ms);
     put_d(f, r->smp.nproc_reads ? (double)r->smp.cost_ns / 1e3 / (double)r->smp.nproc_reads : NAN,
           "%.2f");

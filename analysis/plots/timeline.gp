@@ -1,0 +1,29 @@
+# timeline.gp — RSS over time of one workload under each allocator (the median run of each),
+# with the live bytes the workload reported, and fragmentation (RssAnon / live) over time.
+# Variables: fmt, out, files (timeline CSVs), titles (allocator names), colors, ttl,
+# live (1 if the workload reports live bytes), livefile (the timeline whose live bytes to draw).
+load dir."/common.gp"
+set datafile separator ","
+n = words(files)
+set xlabel "time since exec (s)"
+set ylabel "VmRSS (MiB)"
+set yrange [0:*]
+if (live) {
+    set multiplot layout 2,1 title ttl
+    set lmargin 12
+    plot for [i=1:n] word(files, i) using ($1/1000):($2/1024) with lines lw 2 \
+            lc rgb C[int(word(colors, i))] title word(titles, i), \
+         livefile using ($1/1000):($5/1048576) with lines lw 1 dt 2 lc rgb "#000000" \
+            title "live bytes"
+    # The same time axis as the RSS panel (fragmentation exists only while live bytes do).
+    set xrange [GPVAL_X_MIN:GPVAL_X_MAX]
+    set ylabel "RssAnon / live bytes"
+    unset key
+    plot for [i=1:n] word(files, i) using ($1/1000):8 with lines lw 2 \
+            lc rgb C[int(word(colors, i))] title word(titles, i)
+    unset multiplot
+} else {
+    set title ttl
+    plot for [i=1:n] word(files, i) using ($1/1000):($2/1024) with lines lw 2 \
+            lc rgb C[int(word(colors, i))] title word(titles, i)
+}
