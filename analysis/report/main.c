@@ -49,8 +49,10 @@ int main(int argc, char **argv)
         else if (strcmp(argv[i], "--plots-src") == 0 && i + 1 < argc)
             gp = argv[++i];
         else {
-            fprintf(stderr, "mini-report: unknown option '%s'\n", argv[i]);
-            fprintf(stderr, "usage: mini-report [--results DIR] [--plots-src DIR] [--no-plots]\n");
+            fprintf(stderr,
+                    "mini-report: unknown option '%s' (usage: mini-report [--results DIR] "
+                    "[--plots-src DIR] [--no-plots])\n",
+                    argv[i]);
             return 2;
         }
     }

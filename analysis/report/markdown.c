@@ -105,7 +105,7 @@ static void header(const struct summary *s)
 
 static void machine(const struct summary *s)
 {
-    fprintf(out, "## Machine\n\n| | |\n|---|---|\n");
+    fprintf(out, "## Machine\n\n| what | this machine |\n|---|---|\n");
     fprintf(out, "| kernel | Linux %s (%s) |\n", mstr(s, "kernel"), mstr(s, "arch"));
     fprintf(out, "| distribution | Debian %s |\n", mstr(s, "debian_version"));
     fprintf(out, "| CPU | %s, %s online, cache %s, hypervisor: %s |\n", mstr(s, "cpu_model"),

@@ -70,8 +70,10 @@ double cal_lookup(const char *key)
 
 static __attribute__((noreturn)) void usage(const char *what, const char *arg)
 {
-    fprintf(stderr, "mini-calibrate: %s '%s'\n", what, arg);
-    fprintf(stderr, "usage: mini-calibrate [--out FILE] [--reps N] [--pages N] [--quick]\n");
+    fprintf(stderr,
+            "mini-calibrate: %s '%s' (usage: mini-calibrate [--out FILE] [--reps N] [--pages N] "
+            "[--quick])\n",
+            what, arg);
     exit(2);
 }
 
