@@ -14,12 +14,12 @@
 static char **split(char *line, int *n)
 {
     int cap = 8, k = 0;
-    char **v = malloc((size_t)cap * sizeof(char *));
+    char **v = xmalloc((size_t)cap * sizeof(char *));
     char *p = line;
     for (;;) {
         if (k == cap) {
             cap *= 2;
-            v = realloc(v, (size_t)cap * sizeof(char *));
+            v = xrealloc(v, (size_t)cap * sizeof(char *));
         }
         v[k++] = p;
         char *c = strchr(p, ',');
@@ -48,7 +48,7 @@ int csv_read(const char *path, struct csv *t)
             line[--len] = '\0';
         if (len == 0)
             continue;
-        char *copy = strdup(line);
+        char *copy = xstrdup(line);
         int n;
         char **cells = split(copy, &n);
         if (t->col == NULL) {
@@ -65,7 +65,7 @@ int csv_read(const char *path, struct csv *t)
         }
         if (t->nrow == rcap) {
             rcap = rcap ? rcap * 2 : 64;
-            t->cell = realloc(t->cell, (size_t)rcap * sizeof(*t->cell));
+            t->cell = xrealloc(t->cell, (size_t)rcap * sizeof(*t->cell));
         }
         t->cell[t->nrow++] = cells;
     }

@@ -35,7 +35,7 @@ static char *parse_string(struct parser *p)
         return (char *)fail(p, "expected a string");
     p->i++;
     size_t cap = 32, n = 0;
-    char *out = malloc(cap);
+    char *out = xmalloc(cap);
     for (;;) {
         char c = p->s[p->i++];
         if (c == '\0') {
@@ -83,7 +83,7 @@ static char *parse_string(struct parser *p)
         }
         if (n + 2 > cap) {
             cap *= 2;
-            out = realloc(out, cap);
+            out = xrealloc(out, cap);
         }
         out[n++] = c;
     }
@@ -93,15 +93,15 @@ static char *parse_string(struct parser *p)
 
 static struct json *new_node(enum json_type t)
 {
-    struct json *j = calloc(1, sizeof(*j));
+    struct json *j = xcalloc(1, sizeof(*j));
     j->type = t;
     return j;
 }
 
 static void add_child(struct json *j, char *key, struct json *v)
 {
-    j->keys = realloc(j->keys, (size_t)(j->n + 1) * sizeof(char *));
-    j->v = realloc(j->v, (size_t)(j->n + 1) * sizeof(struct json *));
+    j->keys = xrealloc(j->keys, (size_t)(j->n + 1) * sizeof(char *));
+    j->v = xrealloc(j->v, (size_t)(j->n + 1) * sizeof(struct json *));
     j->keys[j->n] = key;
     j->v[j->n] = v;
     j->n++;
@@ -194,13 +194,13 @@ struct json *json_parse_file(const char *path, char *err, size_t errlen)
         return NULL;
     }
     size_t cap = 1 << 16, n = 0;
-    char *buf = malloc(cap);
+    char *buf = xmalloc(cap);
     size_t got;
     while ((got = fread(buf + n, 1, cap - n - 1, f)) > 0) {
         n += got;
         if (n + 1 == cap) {
             cap *= 2;
-            buf = realloc(buf, cap);
+            buf = xrealloc(buf, cap);
         }
     }
     fclose(f);

@@ -12,6 +12,44 @@
 
 #include "analysis/report/report.h"
 
+static void out_of_memory(void)
+{
+    fprintf(stderr, "mini-report: out of memory\n");
+    exit(1);
+}
+
+void *xmalloc(size_t n)
+{
+    void *p = malloc(n ? n : 1);
+    if (p == NULL)
+        out_of_memory();
+    return p;
+}
+
+void *xcalloc(size_t n, size_t size)
+{
+    void *p = calloc(n ? n : 1, size ? size : 1);
+    if (p == NULL)
+        out_of_memory();
+    return p;
+}
+
+void *xrealloc(void *p, size_t n)
+{
+    void *q = realloc(p, n ? n : 1);
+    if (q == NULL)
+        out_of_memory();
+    return q;
+}
+
+char *xstrdup(const char *s)
+{
+    char *p = strdup(s);
+    if (p == NULL)
+        out_of_memory();
+    return p;
+}
+
 const char *fmt(const char *f, ...)
 {
     static char ring[32][512];

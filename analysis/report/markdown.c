@@ -831,7 +831,7 @@ int markdown_write(const struct summary *s, const char *path, const char *plot_n
     fault_check(s);
     hw_counters(s);
     hook(s, "Seed questions", "seed-questions",
-         "the measured answers to the seed questions (malloc(1) reservation, free and the OS, "
+         "the measured answers to the seed questions (xmalloc(1) reservation, free and the OS, "
          "mmap vs brk costs, the 16-byte header, 8 GB on a 4 GB machine, swappiness, direct vs "
          "background reclaim)");
     hook(s, "Overcommit and swappiness sweep", "sweep",

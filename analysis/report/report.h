@@ -176,6 +176,11 @@ int markdown_write(const struct summary *s, const char *path, const char *plot_n
 
 /* ---- util (main.c) -------------------------------------------------------------------------- */
 
+/* malloc, calloc, realloc and strdup that end the program with a message when out of memory. */
+void *xmalloc(size_t n);
+void *xcalloc(size_t n, size_t size);
+void *xrealloc(void *p, size_t n);
+char *xstrdup(const char *s);
 /* printf into a static ring of buffers: for building table cells inline. */
 const char *fmt(const char *f, ...) __attribute__((format(printf, 1, 2)));
 /* A number with 3 significant digits, or "n/a". */

@@ -233,8 +233,8 @@ static void cell_notes(struct summary *s, struct cell *c, const char *notes)
 void summary_compute(struct summary *s)
 {
     const struct csv *t = &s->runs;
-    double *vals = malloc(sizeof(double) * (size_t)(t->nrow + 1));
-    double *all_sampling = malloc(sizeof(double) * (size_t)(t->nrow + 1));
+    double *vals = xmalloc(sizeof(double) * (size_t)(t->nrow + 1));
+    double *all_sampling = xmalloc(sizeof(double) * (size_t)(t->nrow + 1));
     int nsampling = 0;
     bool hw_measured = false;
 

@@ -4,7 +4,7 @@
 #   make bench [PROFILE=quick|default]   install the bench packages, build, run bench/run-bench
 
 RUNNER_SRCS := $(filter-out bench/runner/testwl.c,$(sort $(wildcard bench/runner/*.c)))
-RUNNER_LIBS := -lpfm -lm
+RUNNER_LIBS := -ldl -lm
 
 $(B)/bin/mini-bench: $(call obj,release,$(RUNNER_SRCS))
 	@mkdir -p $(@D)

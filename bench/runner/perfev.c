@@ -16,6 +16,7 @@
  * "n/a (no PMU: <errno text>)". Hardware counts are scaled by time_enabled / time_running when
  * the kernel multiplexed them.
  */
+#include <dlfcn.h>
 #include <errno.h>
 #include <linux/perf_event.h>
 #include <perfmon/pfmlib_perf_event.h>
@@ -39,31 +40,51 @@ static struct perf_event_attr hw_attr[RUNNER_NCTR];
 static bool hw_encoded;
 static char hw_encode_note[160];
 
+/*
+ * libpfm4 is loaded with dlopen only for the encoding and unloaded afterwards: its relocated
+ * tables take about 1 MiB of anonymous memory, which every forked child would inherit and
+ * which would then count in the workload's ru_maxrss (see runner.h).
+ */
 bool runner_perf_init(char *why, size_t len)
 {
-    int r = pfm_initialize();
-    if (r != PFM_SUCCESS) {
-        snprintf(hw_encode_note, sizeof(hw_encode_note), "n/a (libpfm4: %s)", pfm_strerror(r));
+    void *lib = dlopen("libpfm.so.4", RTLD_NOW | RTLD_LOCAL);
+    if (lib == NULL) {
+        snprintf(hw_encode_note, sizeof(hw_encode_note), "n/a (libpfm4 not loadable: %s)",
+                 dlerror());
         snprintf(why, len, "%s", hw_encode_note);
         return false;
     }
-    for (int i = RUNNER_FIRST_HW; i < RUNNER_NCTR; i++) {
+    int (*init)(void) = (int (*)(void))dlsym(lib, "pfm_initialize");
+    void (*term)(void) = (void (*)(void))dlsym(lib, "pfm_terminate");
+    const char *(*err)(int) = (const char *(*)(int))dlsym(lib, "pfm_strerror");
+    int (*encode)(const char *, int, pfm_os_t, void *) =
+        (int (*)(const char *, int, pfm_os_t, void *))dlsym(lib, "pfm_get_os_event_encoding");
+    if (init == NULL || term == NULL || err == NULL || encode == NULL) {
+        snprintf(hw_encode_note, sizeof(hw_encode_note), "n/a (libpfm4 lacks its API)");
+        snprintf(why, len, "%s", hw_encode_note);
+        dlclose(lib);
+        return false;
+    }
+    int r = init();
+    for (int i = RUNNER_FIRST_HW; i < RUNNER_NCTR && r == PFM_SUCCESS; i++) {
         pfm_perf_encode_arg_t arg;
         memset(&arg, 0, sizeof(arg));
         memset(&hw_attr[i], 0, sizeof(hw_attr[i]));
         arg.attr = &hw_attr[i];
         arg.size = sizeof(arg);
-        r = pfm_get_os_event_encoding(hw_events[i], PFM_PLM0 | PFM_PLM3, PFM_OS_PERF_EVENT_EXT,
-                                      &arg);
-        if (r != PFM_SUCCESS) {
+        r = encode(hw_events[i], PFM_PLM0 | PFM_PLM3, PFM_OS_PERF_EVENT_EXT, &arg);
+        if (r != PFM_SUCCESS)
             snprintf(hw_encode_note, sizeof(hw_encode_note), "n/a (libpfm4 cannot encode %s: %s)",
-                     hw_events[i], pfm_strerror(r));
-            snprintf(why, len, "%s", hw_encode_note);
-            return false;
-        }
+                     hw_events[i], err(r));
     }
-    hw_encoded = true;
-    return true;
+    if (r != PFM_SUCCESS && hw_encode_note[0] == '\0')
+        snprintf(hw_encode_note, sizeof(hw_encode_note), "n/a (libpfm4: %s)", err(r));
+    term();
+    dlclose(lib);
+    hw_encoded = r == PFM_SUCCESS;
+    if (!hw_encoded)
+        snprintf(why, len, "%s", hw_encode_note);
+    return hw_encoded;
 }
 
 static int perf_open(struct perf_event_attr *attr, int pid)

@@ -27,8 +27,10 @@
  *  - The workload is the only process with the shm fd; every other fd of the runner is
  *    close-on-exec.
  *  - Peak RSS is wait4's ru_maxrss; it includes what the forked child inherited from the runner
- *    (the runner's anonymous RSS at fork), so the runner keeps its own heap small at fork time
- *    and records that RSS (runner_rss_at_fork_kb) next to the cross-check from sampled VmHWM.
+ *    (the runner's anonymous RSS at fork), so the runner keeps its own anonymous memory small
+ *    (timelines are mmap'd and unmapped after each run; libpfm4, whose relocated tables take
+ *    about 1 MiB, is dlopen'ed for the encoding only) and records that RSS
+ *    (runner_rss_at_fork_kb, about 130 KiB) next to the cross-check from sampled VmHWM.
  *  - A value that cannot be measured is written as "n/a" and the reason goes into the run's
  *    notes; nothing is left empty.
  */
