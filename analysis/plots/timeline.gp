@@ -10,7 +10,9 @@ set ylabel "VmRSS (MiB)"
 set yrange [0:*]
 if (live) {
     set multiplot layout 2,1 title ttl
-    set lmargin 12
+    # Fixed margins so that both panels share one time axis on the page.
+    set lmargin at screen 0.09
+    set rmargin at screen 0.80
     plot for [i=1:n] word(files, i) using ($1/1000):($2/1024) with lines lw 2 \
             lc rgb C[int(word(colors, i))] title word(titles, i), \
          livefile using ($1/1000):($5/1048576) with lines lw 1 dt 2 lc rgb "#000000" \

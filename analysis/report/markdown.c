@@ -240,14 +240,14 @@ static void headline(const struct summary *s)
     }
     fputc('\n', out);
     if (!why) {
-        fprintf(out, "Reading:");
+        fprintf(out, "Reading (libmini relative to glibc and to jemalloc):");
         for (int k = 0; k < NHEADLINE; k++) {
             enum metric m = headline_metrics[k];
             double g = s->geo[lm][0][m], j = s->geo[lm][1][m];
             if (isfinite(g) && isfinite(j))
-                fprintf(out, " libmini's %s is %.2fx glibc's and %.2fx jemalloc's.",
-                        metric_defs[m].label, g, j);
+                fprintf(out, "%s %s %.2fx and %.2fx", k ? ";" : "", metric_defs[m].label, g, j);
         }
+        fputc('.', out);
         fprintf(out, "\n\n");
     }
 
@@ -649,7 +649,7 @@ static void micro(const struct summary *s)
         fprintf(out, "---|");
     fputc('\n', out);
     double lsum[2] = {0, 0};
-    int ln[2] = {0, 0}, lm = alloc_index("libmini");
+    int ln[2] = {0, 0}, lm = alloc_index("libmini"), wins[MAX_ALLOC] = {0};
     for (int i = 0; i < n; i++) {
         fprintf(out, "| `%s` |", names[i]);
         for (int a = 0; a < MAX_ALLOC; a++) {
@@ -662,6 +662,12 @@ static void micro(const struct summary *s)
                 fprintf(out, " %s |", num3(ns[i][a]));
         }
         fputc('\n', out);
+        int best = -1;
+        for (int a = 0; a < MAX_ALLOC; a++)
+            if (have[a] && isfinite(ns[i][a]) && (best < 0 || ns[i][a] < ns[i][best]))
+                best = a;
+        if (best >= 0)
+            wins[best]++;
         for (int b = 0; b < 2; b++)
             if (isfinite(ns[i][lm]) && isfinite(ns[i][b]) && ns[i][b] > 0 && ns[i][lm] > 0) {
                 lsum[b] += log(ns[i][lm] / ns[i][b]);
@@ -669,14 +675,19 @@ static void micro(const struct summary *s)
             }
     }
     fputc('\n', out);
-    if (ln[0] > 0 || ln[1] > 0) {
-        fprintf(out, "Reading:");
-        for (int b = 0; b < 2; b++)
-            if (ln[b] > 0)
-                fprintf(out, " over %d benchmarks libmini's CPU time is %.2fx %s's (geomean).",
-                        ln[b], exp(lsum[b] / ln[b]), alloc_names[b]);
-        fprintf(out, "\n\n");
-    }
+    fprintf(out, "Reading: the lowest CPU time per benchmark belongs to");
+    bool first = true;
+    for (int a = 0; a < MAX_ALLOC; a++)
+        if (wins[a] > 0) {
+            fprintf(out, "%s %s in %d of %d", first ? "" : ",", alloc_names[a], wins[a], n);
+            first = false;
+        }
+    fputc('.', out);
+    for (int b = 0; b < 2; b++)
+        if (ln[b] > 0)
+            fprintf(out, " Over %d benchmarks libmini's CPU time is %.2fx %s's (geomean).", ln[b],
+                    exp(lsum[b] / ln[b]), alloc_names[b]);
+    fprintf(out, "\n\n");
 }
 
 /* ---- cross-checks, counters, hooks, skipped ---------------------------------------------------- */

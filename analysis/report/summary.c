@@ -151,7 +151,8 @@ int summary_load(struct summary *s, const char *dir)
         for (int r = 0; allocs == NULL && r < s->runs.nrow; r++)
             ai->in_profile |= alloc_index(csv_get(&s->runs, r, "allocator")) == a;
         if (!ai->in_profile)
-            snprintf(ai->skip, sizeof(ai->skip), "skipped: not in the %s profile", s->profile);
+            snprintf(ai->skip, sizeof(ai->skip), "skipped: not among this run's allocators (%s)",
+                     allocs ? allocs : "none recorded");
         else if (!ai->available)
             snprintf(ai->skip, sizeof(ai->skip), "skipped: %s",
                      json_str(j, "reason") ? json_str(j, "reason") : "not available");
