@@ -256,6 +256,8 @@ static int cmd_run(int argc, char **argv)
         fprintf(stderr, "%s: --out %s: %s\n", RUNNER_NAME, cfg.out_dir, strerror(errno));
         return RUNNER_EXIT_USAGE;
     }
+    if (cfg.out_dir != NULL && runner_record_check(cfg.out_dir) != 0)
+        return RUNNER_EXIT_USAGE;
     if (!alloc.available) {
         printf("%s x %s: skipped: %s\n", cfg.workload, alloc.name, alloc.reason);
         runner_record_skip(cfg.out_dir, "allocator", cfg.workload, alloc.name, alloc.reason);

@@ -188,6 +188,35 @@ static int write_timeline(const struct runner_cfg *cfg, const struct runner_resu
     return fclose(f);
 }
 
+static void header_line(char *buf, size_t len)
+{
+    buf[0] = '\0';
+    for (int i = 0; runner_csv_columns[i] != NULL; i++) {
+        size_t n = strlen(buf);
+        snprintf(buf + n, len - n, "%s%s", i ? "," : "", runner_csv_columns[i]);
+    }
+}
+
+int runner_record_check(const char *out_dir)
+{
+    char path[PATH_MAX], want[2048], have[2048];
+    snprintf(path, sizeof(path), "%s/runs.csv", out_dir);
+    FILE *f = fopen(path, "re");
+    if (f == NULL)
+        return 0;
+    header_line(want, sizeof(want));
+    bool same = true;
+    if (fgets(have, sizeof(have), f) != NULL) {
+        have[strcspn(have, "\n")] = '\0';
+        same = strcmp(have, want) == 0;
+    }
+    fclose(f);
+    if (!same)
+        fprintf(stderr, "%s: %s: its columns are not this mini-bench's (remove it first)\n",
+                RUNNER_NAME, path);
+    return same ? 0 : -1;
+}
+
 int runner_record_run(const struct runner_cfg *cfg, const struct runner_result *r)
 {
     if (cfg->out_dir == NULL)
@@ -233,9 +262,9 @@ int runner_record_run(const struct runner_cfg *cfg, const struct runner_result *
     }
     struct stat st;
     if (fstat(fd, &st) == 0 && st.st_size == 0) {
-        for (int i = 0; runner_csv_columns[i] != NULL; i++)
-            fprintf(f, "%s%s", i ? "," : "", runner_csv_columns[i]);
-        fputc('\n', f);
+        char header[2048];
+        header_line(header, sizeof(header));
+        fprintf(f, "%s\n", header);
     }
     char wl[64], unit[64];
     snprintf(wl, sizeof(wl), "%s", cfg->workload);

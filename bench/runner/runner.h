@@ -234,6 +234,8 @@ void runner_spawn_install_signals(void);
 
 /* The header of runs.csv (one source for the column order). */
 extern const char *const runner_csv_columns[];
+/* 0 if OUT/runs.csv is absent, empty or has exactly these columns; else -1 (message printed). */
+int runner_record_check(const char *out_dir);
 int runner_record_run(const struct runner_cfg *cfg, const struct runner_result *r);
 void runner_record_console(const struct runner_cfg *cfg, const struct runner_result *r);
 /* Appends "kind,workload,allocator,reason" to OUT/skipped.csv. */

@@ -9,9 +9,11 @@ cd "$(dirname "$0")/../.." || exit 1
 
 out=build/test-bench/selftest
 rm -rf "$out"
+mkdir -p "$(dirname "$out")"
 bench/run-bench --out "$out" --wl-path build/bin:build/tests/bench selftest >"$out.txt" 2>&1
 rc=$?
 t_check "run-bench selftest exits 0" [ $rc -eq 0 ] -- "exit $rc: $(tail -5 "$out.txt")"
+[ -s "$out/REPORT.md" ] || { t_fail "REPORT.md written" "$(tail -5 "$out.txt")"; t_done; }
 t_check "progress lines" grep -qE '^\[1/[0-9]+\] testwl x glibc, run 1/2 \.\.\. ok ' "$out.txt" -- "$(head -8 "$out.txt")"
 t_check "progress reaches the total" \
     awk '/^\[[0-9]+\/[0-9]+\]/ { split(substr($1, 2), a, "/"); last = a[1]; tot = a[2] + 0 }

@@ -9,11 +9,12 @@ cd "$(dirname "$0")/../.." || exit 1
 
 out=build/test-bench/quick
 rm -rf "$out"
+mkdir -p "$(dirname "$out")"
 bench/run-bench --out "$out" quick >"$out.txt" 2>&1
 rc=$?
 t_check "run-bench quick exits 0 (no run failed)" [ $rc -eq 0 ] -- "exit $rc: $(grep -vE '\.\.\. ok ' "$out.txt" | tail -8)"
 r=$out/REPORT.md
-t_check "REPORT.md written" [ -s "$r" ] -- "missing"
+[ -s "$r" ] || { t_fail "REPORT.md written" "$(tail -5 "$out.txt")"; t_done; }
 mapfile -t wls < <(awk '$1 == "quick" && $2 == "workload" { print $3 }' bench/runner/profiles.conf)
 built=0
 for w in "${wls[@]}"; do

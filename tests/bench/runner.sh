@@ -139,6 +139,8 @@ one_line_error "unknown allocator" "nosuchalloc" $MB run --workload testwl --all
 one_line_error "bad scale" "--scale" $MB run --workload testwl --alloc glibc --scale -1
 one_line_error "missing value" "--reps" $MB run --workload testwl --alloc glibc --reps
 one_line_error "unknown command" "frobnicate" $MB frobnicate
+mkdir -p "$out/h" && echo "workload,something,else" >"$out/h/runs.csv"
+one_line_error "runs.csv of another schema" "runs.csv" $MB run --workload testwl --alloc glibc --wl-path $WLP --out "$out/h"
 one_line_error "calibrate: bad option" "--bogus" build/bin/mini-calibrate --bogus
 one_line_error "run-bench: unknown profile" "nosuchprofile" bench/run-bench nosuchprofile
 one_line_error "run-bench: bad option" "--bogus" bench/run-bench --bogus quick
