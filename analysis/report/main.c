@@ -66,7 +66,7 @@ const char *num3(double v)
 {
     if (!isfinite(v))
         return "n/a";
-    if (fabs(v) >= 1000)
+    if (fabs(v) >= 1000 || (v == floor(v) && fabs(v) < 1e15))
         return fmt("%.0f", v);
     if (fabs(v) >= 100)
         return fmt("%.1f", v);

@@ -58,6 +58,8 @@ static const char *cell_reason(const struct summary *s, int w, int a)
         return s->wl[w].skip;
     if (s->alloc[a].skip[0])
         return s->alloc[a].skip;
+    if (c->nruns > 0 && strncmp(c->fail_status, "skipped", 7) == 0)
+        return c->fail_status;
     if (c->nruns > 0)
         return fmt("failed: %s (%d of %d runs)", c->fail_status, c->nruns - c->nok, c->nruns);
     return "not run (no row in runs.csv: interrupted?)";
@@ -469,7 +471,7 @@ static void workload_reading(const struct summary *s, int w)
         if (best >= 0)
             fprintf(out,
                     " Right after the free phase %s keeps the smallest share of its RSS "
-                    "(%.0f %% of the RSS before the free).",
+                    "(%.0f %% of its peak before the free).",
                     alloc_names[best], 100 * best_frac);
         int t = best_of(s, w, M_RECLAIM_TRIM, true);
         if (t >= 0)
@@ -503,7 +505,7 @@ static void workload(const struct summary *s, int w, const char *plot_note)
     for (int a = 0; a < MAX_ALLOC && !*unit; a++)
         if (s->cell[w][a].ops_unit[0] && strcmp(s->cell[w][a].ops_unit, "n/a") != 0)
             unit = s->cell[w][a].ops_unit;
-    fprintf(out, "Scale %s, threads %s, %s repetitions%s%s%s%s.\n\n", wi->scale, wi->threads,
+    fprintf(out, "Scale %s, threads %s, repetitions %s%s%s%s%s.\n\n", wi->scale, wi->threads,
             wi->reps, *unit ? "; operations counted: " : "", unit,
             wi->args[0] && strcmp(wi->args, "-") != 0 ? "; arguments: " : "",
             wi->args[0] && strcmp(wi->args, "-") != 0 ? wi->args : "");
@@ -531,11 +533,12 @@ static void workload(const struct summary *s, int w, const char *plot_note)
     }
     fputc('\n', out);
     if (wi->reclaim) {
-        fprintf(out, "Reclaim (VmRSS in MiB; the workload frees its memory, idles, then calls its "
-                     "allocator's trim; \"settled\" is the time after the free until VmRSS came "
-                     "within 1 %% of where it stood at the end of the idle):\n\n"
-                     "| allocator | before the free | at once | after 1 s | after 5 s | after trim "
-                     "| settled after (s) |\n|---|---|---|---|---|---|---|\n");
+        fprintf(out,
+                "Reclaim (VmRSS in MiB; the workload frees its memory, idles, then calls its "
+                "allocator's trim; \"settled\" is the time after the free until VmRSS came "
+                "within 1 %% of where it stood at the end of the idle):\n\n"
+                "| allocator | peak before the free | at once | after 1 s | after 5 s | after trim "
+                "| settled after (s) |\n|---|---|---|---|---|---|---|\n");
         for (int a = 0; a < MAX_ALLOC; a++) {
             if (!alloc_shown(s, a) && s->cell[w][a].nruns == 0)
                 continue;
@@ -812,7 +815,11 @@ static void skipped(const struct summary *s)
         }
     for (int w = 0; w < s->nwl; w++)
         for (int a = 0; a < MAX_ALLOC; a++)
-            if (s->cell[w][a].fail_status[0]) {
+            if (strncmp(s->cell[w][a].fail_status, "skipped", 7) == 0) {
+                fprintf(out, "- %s x %s: %s\n", s->wl[w].name, alloc_names[a],
+                        s->cell[w][a].fail_status);
+                n++;
+            } else if (s->cell[w][a].fail_status[0]) {
                 fprintf(out, "- %s x %s: %d of %d runs failed (%s); logs in `logs/%s-%s-*.log`\n",
                         s->wl[w].name, alloc_names[a], s->cell[w][a].nruns - s->cell[w][a].nok,
                         s->cell[w][a].nruns, s->cell[w][a].fail_status, s->wl[w].name,

@@ -133,26 +133,46 @@ static void normalised(const struct summary *s, const char *plots_dir, const cha
     }
 }
 
+/* What a timeline file can draw: rows, rows with live bytes, rows with fragmentation. */
+static void timeline_content(const char *path, int *rows, int *live, int *frag)
+{
+    struct csv t;
+    *rows = *live = *frag = 0;
+    if (csv_read(path, &t) != 0)
+        return;
+    *rows = t.nrow;
+    for (int r = 0; r < t.nrow; r++) {
+        *live += !isnan(csv_num(&t, r, "live_bytes"));
+        *frag += !isnan(csv_num(&t, r, "frag"));
+    }
+}
+
 static void timeline(const struct summary *s, int w, const char *plots_dir, const char *gp_dir)
 {
     char files[4096] = "", titles[256] = "", colors[64] = "", livefile[1024] = "";
-    int n = 0;
+    int n = 0, best_live = 0;
+    bool has_frag = false;
     for (int a = 0; a < MAX_ALLOC; a++) {
         const struct cell *c = &s->cell[w][a];
         if (c->timeline[0] == '\0')
             continue;
         char path[1024];
         snprintf(path, sizeof(path), "%s/%s", s->results, c->timeline);
-        if (access(path, R_OK) != 0)
-            continue;
+        int rows, live, frag;
+        timeline_content(path, &rows, &live, &frag);
+        if (rows < 2)
+            continue; /* a run shorter than two samples draws no line */
+        has_frag |= frag > 0;
+        if (live > best_live) {
+            best_live = live;
+            snprintf(livefile, sizeof(livefile), "%s", path);
+        }
         size_t k = strlen(files);
         snprintf(files + k, sizeof(files) - k, "%s%s", n ? " " : "", path);
         k = strlen(titles);
         snprintf(titles + k, sizeof(titles) - k, "%s%s", n ? " " : "", alloc_names[a]);
         k = strlen(colors);
         snprintf(colors + k, sizeof(colors) - k, "%s%d", n ? " " : "", a + 1);
-        if (livefile[0] == '\0')
-            snprintf(livefile, sizeof(livefile), "%s", path);
         n++;
     }
     if (n == 0)
@@ -160,9 +180,10 @@ static void timeline(const struct summary *s, int w, const char *plots_dir, cons
     char vars[8192], name[128];
     snprintf(name, sizeof(name), "timeline-%s", s->wl[w].name);
     snprintf(vars, sizeof(vars),
-             "files='%s'; titles='%s'; colors='%s'; live=%d; livefile='%s'; "
+             "files='%s'; titles='%s'; colors='%s'; live=%d; frag=%d; livefile='%s'; "
              "ttl='%s: RSS over time (median run per allocator)'",
-             files, titles, colors, s->wl[w].external ? 0 : 1, livefile, s->wl[w].name);
+             files, titles, colors, best_live > 1 ? 1 : 0, has_frag ? 1 : 0, livefile,
+             s->wl[w].name);
     run_gnuplot(gp_dir, "timeline.gp", plots_dir, name, vars);
 }
 

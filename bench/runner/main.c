@@ -3,12 +3,15 @@
  *
  *   mini-bench run --workload NAME --alloc NAME [--scale S] [--threads N] [--reps N]
  *                  [--out DIR] [--sample-ms MS] [--timeout S] [--env K=V]... [--wl-path DIRS]
- *                  [--progress I/T] [--quiet] [-- WORKLOAD-ARGS...]
+ *                  [--real-dir DIR] [--progress I/T] [--quiet] [-- WORKLOAD-ARGS...]
  *   mini-bench list [--wl-path DIRS] [--tsv]
  *   mini-bench machine [--out FILE]
  *
  * Workload NAME is the program wl-NAME in the first directory of DIRS (a ':' list; default
- * $MINI_BENCH_WL_PATH, else the directory of mini-bench itself, i.e. build/bin) that has it.
+ * $MINI_BENCH_WL_PATH, else the directory of mini-bench itself, i.e. build/bin) that has it;
+ * else a real program described by DIR/NAME.cmd (--real-dir, $MINI_BENCH_REAL_DIR, else
+ * bench/workloads/real), run as DIR/run-real.sh NAME ARGS: no --scale or --threads, a real
+ * program takes its own arguments after "--". A workload that exits 77 is "skipped: reason".
  * Every bad input gets one line naming it and exit status 2; an allocator that is known but not
  * installed or built gets "skipped: reason" and exit status 3; a failed run exit status 1.
  */
@@ -24,7 +27,8 @@
 static const char usage_text[] =
     "usage: mini-bench run --workload NAME --alloc NAME [--scale S] [--threads N] [--reps N]\n"
     "                      [--out DIR] [--sample-ms MS] [--timeout S] [--env K=V]...\n"
-    "                      [--wl-path DIR[:DIR]] [--progress I/T] [--quiet] [-- ARGS...]\n"
+    "                      [--wl-path DIR[:DIR]] [--real-dir DIR] [--progress I/T] [--quiet]\n"
+    "                      [-- ARGS...]\n"
     "       mini-bench list [--wl-path DIR[:DIR]] [--tsv]\n"
     "       mini-bench machine [--out FILE]\n";
 
@@ -49,6 +53,35 @@ static bool valid_name(const char *s)
         if (!((*s >= 'a' && *s <= 'z') || (*s >= '0' && *s <= '9') || *s == '-' || *s == '_'))
             return false;
     return true;
+}
+
+/* Where the real programs are described: ROOT/bench/workloads/real (ROOT = bindir/../..). */
+static const char *real_dir_default(const char *opt)
+{
+    static char dir[PATH_MAX];
+    if (opt != NULL)
+        return opt;
+    const char *e = getenv("MINI_BENCH_REAL_DIR");
+    if (e && *e)
+        return e;
+    snprintf(dir, sizeof(dir), "%s", self_dir);
+    for (int up = 0; up < 2; up++) {
+        char *slash = strrchr(dir, '/');
+        if (slash != NULL && slash != dir)
+            *slash = '\0';
+    }
+    size_t n = strlen(dir);
+    snprintf(dir + n, sizeof(dir) - n, "/bench/workloads/real");
+    return dir;
+}
+
+/* A real program NAME: REAL_DIR/NAME.cmd run through REAL_DIR/run-real.sh. */
+static bool find_real(const char *dir, const char *name, char *out, size_t len)
+{
+    char cmd[PATH_MAX];
+    snprintf(cmd, sizeof(cmd), "%s/%s.cmd", dir, name);
+    snprintf(out, len, "%s/run-real.sh", dir);
+    return access(cmd, R_OK) == 0 && access(out, X_OK) == 0;
 }
 
 static const char *wl_path_default(const char *opt)
@@ -96,6 +129,22 @@ static void list_workloads(const char *path)
         }
         closedir(dir);
     }
+    const char *real = real_dir_default(NULL);
+    DIR *rd = opendir(real);
+    for (struct dirent *e; rd != NULL && (e = readdir(rd)) != NULL;) {
+        size_t k = strlen(e->d_name);
+        char runner[PATH_MAX], disp[PATH_MAX], name[256];
+        if (k < 5 || strcmp(e->d_name + k - 4, ".cmd") != 0)
+            continue;
+        snprintf(name, sizeof(name), "%.*s", (int)(k - 4), e->d_name);
+        if (!find_real(real, name, runner, sizeof(runner)))
+            continue;
+        printf("  %-16s %s %s (real program)\n", name,
+               runner_display_path(runner, disp, sizeof(disp)), name);
+        n++;
+    }
+    if (rd != NULL)
+        closedir(rd);
     if (n == 0)
         printf("  (none: no wl-* program in %s)\n", path);
 }
@@ -176,7 +225,7 @@ static int cmd_run(int argc, char **argv)
     cfg.sample_ms = 10;
     cfg.timeout_s = 900;
     cfg.reps = 1;
-    const char *alloc_name = NULL, *wl_path = NULL;
+    const char *alloc_name = NULL, *wl_path = NULL, *real_dir = NULL;
     int reps = 3;
 
     for (int i = 0; i < argc; i++) {
@@ -194,8 +243,9 @@ static int cmd_run(int argc, char **argv)
             continue;
         }
         static const char *const with_value[] = {
-            "--workload",  "--alloc",   "--scale", "--threads", "--reps",     "--out",
-            "--sample-ms", "--timeout", "--env",   "--wl-path", "--progress", NULL};
+            "--workload", "--alloc",     "--scale",   "--threads", "--reps",
+            "--out",      "--sample-ms", "--timeout", "--env",     "--wl-path",
+            "--real-dir", "--progress",  NULL};
         bool known = false;
         for (int k = 0; with_value[k] != NULL; k++)
             known |= strcmp(o, with_value[k]) == 0;
@@ -230,6 +280,8 @@ static int cmd_run(int argc, char **argv)
             cfg.extra_env[cfg.nextra_env++] = (char *)v;
         } else if (strcmp(o, "--wl-path") == 0) {
             wl_path = v;
+        } else if (strcmp(o, "--real-dir") == 0) {
+            real_dir = v;
         } else if (strcmp(o, "--progress") == 0) {
             if (sscanf(v, "%d/%d", &cfg.progress_index, &cfg.progress_total) != 2 ||
                 cfg.progress_index < 1 || cfg.progress_total < cfg.progress_index)
@@ -247,9 +299,14 @@ static int cmd_run(int argc, char **argv)
                   alloc_name);
     const char *path = wl_path_default(wl_path);
     if (!find_workload(path, cfg.workload, cfg.wl_path, sizeof(cfg.wl_path))) {
-        char disp[PATH_MAX];
-        die_usage("unknown workload '%s' (no executable wl-%s in %s)", cfg.workload, cfg.workload,
-                  strchr(path, ':') ? path : runner_display_path(path, disp, sizeof(disp)));
+        char disp[PATH_MAX], disp2[PATH_MAX];
+        const char *rd = real_dir_default(real_dir);
+        cfg.real = find_real(rd, cfg.workload, cfg.wl_path, sizeof(cfg.wl_path));
+        if (!cfg.real)
+            die_usage("unknown workload '%s' (no executable wl-%s in %s, no %s.cmd in %s)",
+                      cfg.workload, cfg.workload,
+                      strchr(path, ':') ? path : runner_display_path(path, disp, sizeof(disp)),
+                      cfg.workload, runner_display_path(rd, disp2, sizeof(disp2)));
     }
     cfg.alloc = &alloc;
     if (cfg.out_dir != NULL && mkdir(cfg.out_dir, 0777) != 0 && errno != EEXIST) {
@@ -267,7 +324,7 @@ static int cmd_run(int argc, char **argv)
     char why[200];
     runner_perf_init(why, sizeof(why)); /* the reason reaches every run's hw note */
     runner_spawn_install_signals();
-    int failed = 0;
+    int failed = 0, skipped = 0;
     cfg.reps = reps;
     for (int rep = 1; rep <= reps; rep++) {
         cfg.rep = rep;
@@ -285,7 +342,9 @@ static int cmd_run(int argc, char **argv)
         runner_record_console(&cfg, r);
         if (runner_record_run(&cfg, r) != 0)
             failed++;
-        if (!r->ok)
+        if (r->skipped)
+            skipped++;
+        else if (!r->ok)
             failed++;
         runner_sampler_free(&r->smp);
         free(r);
@@ -294,7 +353,7 @@ static int cmd_run(int argc, char **argv)
             return 128 + runner_interrupted;
         }
     }
-    return failed ? RUNNER_EXIT_RUN_FAILED : RUNNER_EXIT_OK;
+    return failed ? RUNNER_EXIT_RUN_FAILED : skipped ? RUNNER_EXIT_SKIPPED : RUNNER_EXIT_OK;
 }
 
 int main(int argc, char **argv)

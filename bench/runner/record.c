@@ -43,7 +43,7 @@ const char *const runner_csv_columns[] = {"workload",
                                           "peak_live_bytes",
                                           "frag_at_peak",
                                           "frag_mean",
-                                          "rss_before_free_kb",
+                                          "peak_rss_before_free_kb",
                                           "reclaim_rss_kb_0s",
                                           "reclaim_rss_kb_1s",
                                           "reclaim_rss_kb_5s",
@@ -89,9 +89,16 @@ static double settle_time(const struct runner_sampler *sp)
         }
     if (first == sp->n || first == last)
         return NAN;
+    int64_t freed_rel = sp->freed_ns - sp->t0_ns;
+    /* The end of the idle the workload announced (less 20 ms): samples after it may already
+     * show the effect of the trim, which the workload calls before it sets TRIMMED. */
+    if (sp->idle_ms > 20) {
+        int64_t end = freed_rel + ((int64_t)sp->idle_ms - 20) * 1000000;
+        while (last > first && sp->s[last].t_ns > end)
+            last--;
+    }
     double final_kb = sp->s[last].vmrss_kb;
     double tol = final_kb / 100 > 64 ? final_kb / 100 : 64;
-    int64_t freed_rel = sp->freed_ns - sp->t0_ns;
     for (size_t i = first; i <= last; i++)
         if (sp->s[i].phase == BENCH_PHASE_FREED && fabs(sp->s[i].vmrss_kb - final_kb) <= tol) {
             double t = (double)(sp->s[i].t_ns - freed_rel) / 1e9;
@@ -113,11 +120,11 @@ static void derive(const struct runner_result *r, struct derived *d)
                       (double)d->minflt_perf;
     d->frag_peak = d->frag_mean = NAN;
     const struct runner_sampler *sp = &r->smp;
-    if (sp->peak_live > 0 && sp->peak_live_idx < sp->n)
+    if (sp->peak_live >= RUNNER_FRAG_MIN_LIVE && sp->peak_live_idx < sp->n)
         d->frag_peak = (double)sp->s[sp->peak_live_idx].rssanon_kb * 1024.0 / (double)sp->peak_live;
     double sum = 0;
     size_t k = 0;
-    for (size_t i = 0; i < sp->n && sp->peak_live > 0; i++) {
+    for (size_t i = 0; i < sp->n && sp->peak_live >= RUNNER_FRAG_MIN_LIVE; i++) {
         if (sp->s[i].phase == BENCH_PHASE_RUN && sp->s[i].live_bytes >= sp->peak_live / 10 &&
             sp->s[i].live_bytes > 0) {
             sum += (double)sp->s[i].rssanon_kb * 1024.0 / (double)sp->s[i].live_bytes;
@@ -178,9 +185,11 @@ static int write_timeline(const struct runner_cfg *cfg, const struct runner_resu
         else
             fprintf(f, ",%lld", (long long)s->live_bytes);
         fprintf(f, ",%llu,%u", (unsigned long long)s->ops, s->phase);
-        /* Fragmentation only where live bytes are at least a tenth of their peak: below that
-         * the process's fixed anonymous memory (stacks, libc data) dominates the ratio. */
-        if (s->live_bytes > 0 && s->live_bytes >= sp->peak_live / 10)
+        /* Fragmentation only where live bytes are at least a tenth of their peak (and the peak
+         * at least RUNNER_FRAG_MIN_LIVE): below that the process's fixed anonymous memory
+         * (stacks, libc data) dominates the ratio. */
+        if (s->live_bytes > 0 && s->live_bytes >= sp->peak_live / 10 &&
+            sp->peak_live >= RUNNER_FRAG_MIN_LIVE)
             fprintf(f, ",%.4f\n", (double)s->rssanon_kb * 1024.0 / (double)s->live_bytes);
         else
             fputs(",n/a\n", f);
@@ -231,12 +240,26 @@ int runner_record_run(const struct runner_cfg *cfg, const struct runner_result *
     snprintf(notes, sizeof(notes), "%s", r->notes);
     if (r->ctr.sw_note[0])
         runner_note(notes, sizeof(notes), "faults (perf): %s", r->ctr.sw_note);
+    if (cfg->real)
+        runner_note(notes, sizeof(notes),
+                    "real program (run-real.sh %s): scale and threads n/a (not passed)",
+                    cfg->workload);
     if (!r->smp.attached)
         runner_note(notes, sizeof(notes),
                     "live bytes and ops: n/a (external program: does not report through %s)",
                     BENCH_SHM_ENV);
     else if (r->smp.peak_live <= 0)
         runner_note(notes, sizeof(notes), "fragmentation: n/a (no live bytes reported)");
+    else if (r->smp.peak_live < RUNNER_FRAG_MIN_LIVE)
+        runner_note(notes, sizeof(notes),
+                    "fragmentation: n/a (peak live bytes %lld < 1 MiB: RssAnon / live would "
+                    "measure the process's fixed memory: stacks and library data)",
+                    (long long)r->smp.peak_live);
+    else if (cfg->sample_ms > 0 && isnan(d.frag_peak))
+        runner_note(notes, sizeof(notes),
+                    "fragmentation: n/a (no RSS sample while live bytes peaked: the run is "
+                    "shorter than the %d ms sampling interval)",
+                    cfg->sample_ms);
     if (cfg->sample_ms <= 0)
         runner_note(notes, sizeof(notes),
                     "timeline and fragmentation and RSS before free: n/a (sampling off)");
@@ -269,8 +292,12 @@ int runner_record_run(const struct runner_cfg *cfg, const struct runner_result *
     char wl[64], unit[64];
     snprintf(wl, sizeof(wl), "%s", cfg->workload);
     runner_csv_clean(wl);
-    fprintf(f, "%s,%s,%d,%g", wl, cfg->alloc->name, cfg->rep, cfg->scale);
-    put_l(f, cfg->threads);
+    fprintf(f, "%s,%s,%d", wl, cfg->alloc->name, cfg->rep);
+    if (cfg->real)
+        fputs(",n/a", f);
+    else
+        fprintf(f, ",%g", cfg->scale);
+    put_l(f, cfg->real ? -1 : cfg->threads);
     put_s(f, r->status);
     put_d(f, r->wall_s, "%.4f");
     put_d(f, r->run_s, "%.4f");
@@ -301,7 +328,7 @@ int runner_record_run(const struct runner_cfg *cfg, const struct runner_result *
     put_l(f, r->smp.attached ? (long)r->smp.peak_live : -1);
     put_d(f, d.frag_peak, "%.4f");
     put_d(f, d.frag_mean, "%.4f");
-    put_l(f, r->smp.freed_seen ? r->smp.rss_before_free_kb : -1);
+    put_l(f, r->smp.peak_before_free_kb);
     for (int i = 0; i < RUNNER_NRECLAIM; i++)
         put_l(f, r->smp.reclaim_kb[i]);
     put_d(f, d.settle_s, "%.3f");

@@ -49,16 +49,20 @@
 
 #include "bench/include/benchproto.h"
 
-#define RUNNER_NAME      "mini-bench"
-#define RUNNER_MAX_EXTRA 64 /* extra workload args and --env settings */
-#define RUNNER_NOTE_LEN  1024
+#define RUNNER_NAME          "mini-bench"
+#define RUNNER_MAX_EXTRA     64 /* extra workload args and --env settings */
+#define RUNNER_NOTE_LEN      1024
+/* Fragmentation (RssAnon / live bytes) is n/a when live bytes never reach 1 MiB: the few
+ * hundred KiB of stacks and library data in RssAnon would dominate the ratio. */
+#define RUNNER_FRAG_MIN_LIVE (1 << 20)
 
 /* Exit statuses of mini-bench. */
 enum {
     RUNNER_EXIT_OK = 0,
     RUNNER_EXIT_RUN_FAILED = 1, /* a workload run failed (exit status, signal, exec error) */
     RUNNER_EXIT_USAGE = 2,      /* bad option, unknown workload or allocator */
-    RUNNER_EXIT_SKIPPED = 3     /* the allocator is known but not available here */
+    RUNNER_EXIT_SKIPPED = 3     /* the allocator is not available here, or the workload
+                                   exited 77 ("skipped: reason", e.g. a program not installed) */
 };
 
 /* ---- util.c: time, text and path helpers ------------------------------------------------- */
@@ -167,7 +171,7 @@ struct runner_sampler {
     /* reclaim */
     bool freed_seen, trimmed_seen;
     int64_t freed_ns;                 /* CLOCK_MONOTONIC when FREED began */
-    long rss_before_free_kb;          /* last sample in RUN */
+    long peak_before_free_kb;         /* VmHWM read with the FREED reading */
     unsigned reclaim_tried;           /* bit per reading: taken or its moment has passed */
     long reclaim_kb[RUNNER_NRECLAIM]; /* VmRSS; -1 n/a */
     long reclaim_anon_kb[RUNNER_NRECLAIM];
@@ -193,7 +197,9 @@ void runner_sampler_free(struct runner_sampler *sp);
 
 struct runner_cfg {
     const char *workload;   /* name */
-    char wl_path[PATH_MAX]; /* build/bin/wl-NAME */
+    char wl_path[PATH_MAX]; /* build/bin/wl-NAME, or run-real.sh for a real program */
+    bool real;              /* a real program (REAL_DIR/NAME.cmd through run-real.sh): no
+                               --scale and --threads, no live bytes */
     const struct runner_alloc *alloc;
     double scale;
     int threads; /* -1: not passed */
@@ -210,8 +216,9 @@ struct runner_cfg {
 };
 
 struct runner_result {
-    char status[128]; /* "ok", "exit 3", "signal 9 (Killed)", "timeout", "exec: ..." */
-    bool ok;
+    char status[160]; /* "ok", "exit 3", "signal 9 (Killed)", "timeout", "exec: ...",
+                         "skipped: reason" (the workload exited 77) */
+    bool ok, skipped;
     double wall_s, run_s, user_s, sys_s;
     uint64_t ops;
     char ops_unit[32];

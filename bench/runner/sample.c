@@ -42,7 +42,7 @@ int runner_sampler_init(struct runner_sampler *sp, int pid, struct bench_shm *sh
     sp->shm = shm;
     sp->sample_ms = sample_ms;
     sp->last_phase = BENCH_PHASE_INIT;
-    sp->rss_before_free_kb = -1;
+    sp->peak_before_free_kb = -1;
     sp->max_vmhwm_kb = sp->max_rssanon_kb = sp->max_vmrss_kb = -1;
     sp->peak_live = -1;
     for (int i = 0; i < RUNNER_NRECLAIM; i++)
@@ -163,8 +163,10 @@ void runner_sampler_take(struct runner_sampler *sp, bool read_proc)
             sp->freed_seen = true;
             sp->freed_ns = pns;
             sp->idle_ms = atomic_load_explicit(&m->idle_ms, memory_order_relaxed);
-            if (s.has_rss)
+            if (s.has_rss) {
                 take_reading(sp, RUNNER_RECLAIM_0S, vmrss, anon);
+                sp->peak_before_free_kb = hwm; /* the peak of everything before the free */
+            }
         }
         if (s.phase == BENCH_PHASE_TRIMMED && !sp->trimmed_seen) {
             sp->trimmed_seen = true;
@@ -176,8 +178,6 @@ void runner_sampler_take(struct runner_sampler *sp, bool read_proc)
         }
         sp->last_phase = s.phase;
     }
-    if (s.phase == BENCH_PHASE_RUN && s.has_rss && read_proc)
-        sp->rss_before_free_kb = vmrss;
     sp->cost_ns += runner_now_ns() - t_start;
 }
 

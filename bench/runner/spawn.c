@@ -119,7 +119,26 @@ static int open_log(const struct runner_cfg *cfg)
     mkdir(path, 0777);
     snprintf(path, sizeof(path), "%s/logs/%s-%s-%d.log", cfg->out_dir, cfg->workload,
              cfg->alloc->name, cfg->rep);
-    return open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0666);
+    return open(path, O_RDWR | O_CREAT | O_TRUNC | O_CLOEXEC, 0666);
+}
+
+/* The last "skipped: ..." line the workload wrote before exiting 77, or a generic reason. */
+static void skip_reason(int log_fd, char *buf, size_t len)
+{
+    snprintf(buf, len, "skipped: the workload exited 77 (see its log)");
+    if (log_fd < 0)
+        return;
+    char text[8192];
+    off_t size = lseek(log_fd, 0, SEEK_END);
+    off_t from = size > (off_t)sizeof(text) - 1 ? size - (off_t)sizeof(text) + 1 : 0;
+    ssize_t n = pread(log_fd, text, sizeof(text) - 1, from);
+    if (n <= 0)
+        return;
+    text[n] = '\0';
+    char *save = NULL;
+    for (char *line = strtok_r(text, "\n", &save); line != NULL; line = strtok_r(NULL, "\n", &save))
+        if (strncmp(line, "skipped:", 8) == 0)
+            snprintf(buf, len, "%.150s", line);
 }
 
 /* The child between fork and exec: only async-signal-safe calls. */
@@ -176,9 +195,13 @@ int runner_spawn_run(const struct runner_cfg *cfg, struct runner_result *r)
     char *argv[8 + RUNNER_MAX_EXTRA];
     int ac = 0;
     argv[ac++] = (char *)cfg->wl_path;
-    argv[ac++] = "--scale";
-    argv[ac++] = scale_s;
-    if (cfg->threads > 0) {
+    if (cfg->real) {
+        argv[ac++] = (char *)cfg->workload; /* run-real.sh NAME [ARGS] */
+    } else {
+        argv[ac++] = "--scale";
+        argv[ac++] = scale_s;
+    }
+    if (cfg->threads > 0 && !cfg->real) {
         argv[ac++] = "--threads";
         argv[ac++] = threads_s;
     }
@@ -279,6 +302,10 @@ int runner_spawn_run(const struct runner_cfg *cfg, struct runner_result *r)
     } else if (runner_interrupted) {
         snprintf(r->status, sizeof(r->status), "interrupted by signal %d", (int)runner_interrupted);
         r->ok = false;
+    } else if (!timed_out && WIFEXITED(wst) && WEXITSTATUS(wst) == 77) {
+        skip_reason(log_fd, r->status, sizeof(r->status));
+        r->ok = false;
+        r->skipped = true;
     } else {
         describe_status(wst, timed_out, cfg->timeout_s, r);
     }

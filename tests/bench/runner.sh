@@ -62,7 +62,7 @@ t_check "peak RSS holds the live bytes" [ "$peak" -ge $((truth_peak / 1024)) ] -
 frag=$(csv_cell "$csv" 1 frag_at_peak)
 t_check "fragmentation at peak >= 1" num_le 1 "$frag" -- "frag $frag"
 t_check "time from the run phase" [ "$(csv_cell "$csv" 1 time_source)" = run-phase ] -- "$(csv_cell "$csv" 1 time_source)"
-for r in rss_before_free_kb reclaim_rss_kb_0s reclaim_rss_kb_1s reclaim_rss_kb_5s reclaim_rss_kb_trim reclaim_settle_s; do
+for r in peak_rss_before_free_kb reclaim_rss_kb_0s reclaim_rss_kb_1s reclaim_rss_kb_5s reclaim_rss_kb_trim reclaim_settle_s; do
     v=$(csv_cell "$csv" 1 $r)
     t_check "reclaim reading $r" is_num "$v" -- "$r = '$v' ($(csv_cell "$csv" 1 notes))"
 done
@@ -122,6 +122,31 @@ csv=$out/e/runs.csv
 t_check "sampling off: no timeline" [ "$(csv_cell "$csv" 1 timeline)" = n/a ] -- "$(csv_cell "$csv" 1 timeline)"
 t_check "sampling off: reclaim still read" is_num "$(csv_cell "$csv" 1 reclaim_rss_kb_0s)" -- "$(csv_cell "$csv" 1 notes)"
 t_check "sampling off: live bytes still read" [ "$(csv_cell "$csv" 1 peak_live_bytes)" != n/a ] -- "$(csv_cell "$csv" 1 notes)"
+
+# --- a real program (NAME.cmd through run-real.sh), and one that says "skipped" (exit 77) -----
+mkdir -p "$out/real"
+cat >"$out/real/run-real.sh" <<EOS
+#!/bin/sh
+case \$1 in
+fake) shift; exec $PWD/$WLP/wl-testwl --external --no-reclaim --hold-ms 0 "\$@" ;;
+*) echo "skipped: frob not installed" >&2; exit 77 ;;
+esac
+EOS
+chmod +x "$out/real/run-real.sh"
+: >"$out/real/fake.cmd"
+: >"$out/real/gone.cmd"
+$MB run --workload fake --alloc glibc --real-dir "$out/real" --wl-path $WLP --out "$out/r" --reps 1 \
+    --scale 2 >/dev/null
+rc=$?
+csv=$out/r/runs.csv
+t_check "real program: run ok" [ $rc -eq 0 ] -- "exit $rc: $(cat "$out/r/logs/fake-glibc-1.log")"
+t_check "real program: scale not passed" [ "$(csv_cell "$csv" 1 scale)" = n/a ] -- "$(csv_cell "$csv" 1 scale)"
+t_check "real program: noted" grep -q 'real program (run-real.sh fake)' "$csv" -- "$(csv_cell "$csv" 1 notes)"
+txt=$($MB run --workload gone --alloc glibc --real-dir "$out/real" --wl-path $WLP --out "$out/r" --reps 1)
+rc=$?
+t_check "exit 77: mini-bench exits 3" [ $rc -eq 3 ] -- "exit $rc: $txt"
+t_check "exit 77: status is the workload's skip line" \
+    [ "$(csv_cell "$csv" 2 status)" = "skipped: frob not installed" ] -- "$(csv_cell "$csv" 2 status)"
 
 # --- an allocator that is not there: a copy of mini-bench whose ../lib has no libmini ----------
 mkdir -p "$out/fake/bin"
