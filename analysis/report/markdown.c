@@ -707,8 +707,16 @@ static void fault_check(const struct summary *s)
         fprintf(out, "n/a (no run had both counts).\n\n");
         return;
     }
-    fprintf(out, "%d of %d runs agree within 1 %%; the largest difference is %.3f %%.\n\n",
+    fprintf(out, "%d of %d runs agree within 1 %%; the largest difference is %.3f %%.",
             s->fault_within_1pct, s->fault_runs, s->fault_max_abs_diff);
+    if (s->fault_runs > s->fault_within_1pct)
+        fprintf(out,
+                " The runs outside 1 %% take at most %s minor faults in all and differ by "
+                "at most %s faults: the constant the exec leaves (its argument and "
+                "environment pages, a few per exec), which is over 1 %% only for a "
+                "process that faults this little.",
+                num3(s->fault_max_perf_outside), num3(s->fault_max_outside));
+    fprintf(out, "\n\n");
     fprintf(out, "| workload |");
     for (int a = 0; a < MAX_ALLOC; a++)
         if (alloc_shown(s, a))
@@ -736,7 +744,7 @@ static void fault_check(const struct summary *s)
             else if (st->n == 0)
                 fprintf(out, " n/a (perf counter missing) |");
             else
-                fprintf(out, " %+.3f %% (max %+.3f %%) |", st->med,
+                fprintf(out, " %+.3f %% (extreme %+.3f %%) |", st->med,
                         fabs(st->max) > fabs(st->min) ? st->max : st->min);
         }
         fputc('\n', out);

@@ -149,7 +149,9 @@ struct summary {
     int geo_n[MAX_ALLOC][MAX_ALLOC][NMETRIC];
     /* cross-checks over all ok runs */
     int fault_runs, fault_within_1pct;
-    double fault_max_abs_diff;
+    double fault_max_abs_diff;     /* percent, over all runs */
+    double fault_max_outside;      /* the largest |difference| in faults of a run outside 1 % */
+    double fault_max_perf_outside; /* the largest perf count among the runs outside 1 % */
     double sampling_pct_med, sampling_pct_max;
     char hw_note[200];    /* the hardware counters' n/a reason, "" when measured */
     char micro_note[256]; /* why micro-benchmarks are missing, "" if present */

@@ -35,6 +35,7 @@ const char *const runner_csv_columns[] = {"workload",
                                           "minflt_rusage",
                                           "majflt_rusage",
                                           "minflt_preexec",
+                                          "minflt_diff",
                                           "minflt_diff_pct",
                                           "peak_rss_kb",
                                           "peak_rss_sampled_kb",
@@ -318,9 +319,9 @@ int runner_record_run(const struct runner_cfg *cfg, const struct runner_result *
     put_l(f, r->ru.ru_majflt);
     put_l(f, r->preexec_minflt);
     if (isnan(d.diff_pct))
-        fputs(",n/a", f);
+        fputs(",n/a,n/a", f);
     else
-        fprintf(f, ",%.4f", d.diff_pct);
+        fprintf(f, ",%ld,%.4f", r->ru.ru_minflt - r->preexec_minflt - d.minflt_perf, d.diff_pct);
     put_l(f, r->ru.ru_maxrss);
     put_l(f, r->smp.max_vmhwm_kb);
     put_l(f, r->smp.max_rssanon_kb);
@@ -362,7 +363,8 @@ void runner_record_console(const struct runner_cfg *cfg, const struct runner_res
     long minflt = d.minflt_perf >= 0 ? d.minflt_perf : r->ru.ru_minflt;
     printf(", %ld minor faults", minflt);
     if (!isnan(d.diff_pct))
-        printf(" (rusage %+.2f%%)", d.diff_pct);
+        printf(" (rusage %+ld, %+.2f%%)", r->ru.ru_minflt - r->preexec_minflt - d.minflt_perf,
+               d.diff_pct);
     if (!isnan(d.frag_peak))
         printf(", frag %.2f", d.frag_peak);
     if (r->smp.freed_seen || r->smp.trimmed_seen) {

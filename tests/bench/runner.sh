@@ -41,7 +41,9 @@ if is_num "$perf"; then
     t_check "faults: raw rusage within 1% of perf" \
         awk -v p="$perf" -v r="$rus" 'BEGIN { d = (r - p) / p * 100; exit !(d >= -1 && d <= 1) }' \
         -- "perf $perf rusage $rus"
-    t_check "diff column is (rusage - preexec - perf) / perf" \
+    t_check "diff column is rusage - preexec - perf" \
+        [ "$(csv_cell "$csv" 1 minflt_diff)" = $((rus - pre - perf)) ] -- "$(csv_cell "$csv" 1 minflt_diff)"
+    t_check "diff_pct column is (rusage - preexec - perf) / perf" \
         awk -v p="$perf" -v r="$rus" -v q="$pre" -v d="$diff" \
         'BEGIN { e = (r - q - p) / p * 100 - d; exit !(e > -0.001 && e < 0.001) }' -- "$perf $rus $pre $diff"
 else
