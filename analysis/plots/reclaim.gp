@@ -9,7 +9,9 @@ n = words(files)
 set xlabel "time since FREED (s)"
 set ylabel "VmRSS (MiB)"
 set yrange [0:*]
-set key inside top right opaque box
+# Keys below each panel: the curves and bars fill the whole area.
+set key outside below center horizontal
+set bmargin 6
 plot for [i=1:n] word(files, i) using 1:2 with lines lw 2 lc rgb C[int(word(colors, i))] \
         title word(titles, i)
 set xlabel ""
@@ -18,6 +20,5 @@ set style histogram clustered gap 1
 set style fill solid 0.85 border -1
 unset arrow
 set ylabel "VmRSS (MiB)"
-set key inside top right noopaque nobox
 plot for [i=2:n+1] bars using i:xtic(1) title columnheader(i) lc rgb C[int(word(colors, i-1))]
 unset multiplot

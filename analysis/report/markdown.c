@@ -630,8 +630,10 @@ static void micro(const struct summary *s)
                     continue;
                 snprintf(names[n++], sizeof(names[0]), "%s", name);
             }
+            /* A benchmark marked UseRealTime ("/real_time" in its name) is timed by the clock. */
+            const char *field = strstr(name, "real_time") ? "real_time" : "cpu_time";
             if (isnan(ns[i][a]) || agg != NULL)
-                ns[i][a] = json_num(e, "cpu_time") * unit_ns(json_str(e, "time_unit"));
+                ns[i][a] = json_num(e, field) * unit_ns(json_str(e, "time_unit"));
         }
     }
     if (n == 0) {
@@ -639,8 +641,10 @@ static void micro(const struct summary *s)
                 s->micro_note[0] ? s->micro_note : "skipped: no micro-benchmark results (micro/)");
         return;
     }
-    fprintf(out, "CPU time per iteration in ns (Google Benchmark, the same binary under each "
-                 "allocator through LD_PRELOAD).\n\n| benchmark |");
+    fprintf(out, "Time per iteration in ns: CPU time, or real time for the benchmarks named "
+                 "`.../real_time` (Google Benchmark, the same binary under each allocator "
+                 "through LD_PRELOAD; the median of its repetitions when it made "
+                 "several).\n\n| benchmark |");
     int cols = 0;
     for (int a = 0; a < MAX_ALLOC; a++)
         if (alloc_shown(s, a)) {
@@ -678,7 +682,7 @@ static void micro(const struct summary *s)
             }
     }
     fputc('\n', out);
-    fprintf(out, "Reading: the lowest CPU time per benchmark belongs to");
+    fprintf(out, "Reading: the lowest time per benchmark belongs to");
     bool first = true;
     for (int a = 0; a < MAX_ALLOC; a++)
         if (wins[a] > 0) {
@@ -688,7 +692,7 @@ static void micro(const struct summary *s)
     fputc('.', out);
     for (int b = 0; b < 2; b++)
         if (ln[b] > 0)
-            fprintf(out, " Over %d benchmarks libmini's CPU time is %.2fx %s's (geomean).", ln[b],
+            fprintf(out, " Over %d benchmarks libmini's time is %.2fx %s's (geomean).", ln[b],
                     exp(lsum[b] / ln[b]), alloc_names[b]);
     fprintf(out, "\n\n");
 }

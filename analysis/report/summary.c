@@ -270,8 +270,9 @@ void summary_compute(struct summary *s)
                 if (!isnan(d)) {
                     s->fault_runs++;
                     s->fault_within_1pct += fabs(d) <= 1.0;
-                    double nd = fabs(csv_num(t, r, "minflt_diff")),
-                           np = csv_num(t, r, "minflt_perf");
+                    double np = csv_num(t, r, "minflt_perf");
+                    double nd =
+                        fabs(csv_num(t, r, "minflt_rusage") - csv_num(t, r, "minflt_preexec") - np);
                     if (fabs(d) > 1.0 && nd > s->fault_max_outside)
                         s->fault_max_outside = nd;
                     if (fabs(d) > 1.0 && np > s->fault_max_perf_outside)
