@@ -51,13 +51,14 @@ void cal_put(const char *key, double *samples, int n)
     r->value = cal_median(samples, n);
     r->min = samples[0];
     r->max = samples[n - 1];
+    r->repeated = n > 1;
 }
 
 void cal_put_value(const char *key, double value)
 {
     if (!cal_recording || nresults >= CAL_MAX_RESULTS)
         return;
-    results[nresults++] = (struct cal_result){key, value, value, value};
+    results[nresults++] = (struct cal_result){key, value, value, value, false};
 }
 
 double cal_lookup(const char *key)
@@ -93,7 +94,7 @@ static long parse_long(const char *opt, const char *v, long lo, long hi)
 int main(int argc, char **argv)
 {
     const char *out = "results/calibration.json";
-    int reps = 9, pairs = 5;
+    int reps = 9, pairs = 7;
     long pages = 4096;
     for (int i = 1; i < argc; i++) {
         if (strcmp(argv[i], "--quick") == 0) {
@@ -133,6 +134,14 @@ int main(int argc, char **argv)
         const struct cal_result *r = &results[i];
         double v = isfinite(r->value) ? r->value : -1;
         fprintf(f, "%s\n  \"%s\": %.6g", i ? "," : "", r->key, v);
+    }
+    /* The spread of every repeated probe: KEY_min and KEY_max (other agents on the machine
+     * show up here first). */
+    for (int i = 0; i < nresults; i++) {
+        const struct cal_result *r = &results[i];
+        if (r->repeated && isfinite(r->min) && isfinite(r->max))
+            fprintf(f, ",\n  \"%s_min\": %.6g,\n  \"%s_max\": %.6g", r->key, r->min, r->key,
+                    r->max);
     }
     fputs("\n}\n", f);
     if (fclose(f) != 0) {

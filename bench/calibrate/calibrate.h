@@ -32,6 +32,7 @@ struct cal_result {
     const char *key;
     double value;
     double min, max; /* over the repetitions */
+    bool repeated;   /* a median of several measurements (KEY_min and KEY_max are written) */
 };
 
 /* cal_put and cal_put_value record only while this is true (warm-up passes clear it). */
