@@ -107,7 +107,7 @@ typedef struct mini_stats {
 
     /* How it is used. */
     uint64_t allocated;   /* block bytes held by the program (headers included) */
-    uint64_t cached;      /* block bytes in thread caches */
+    uint64_t cached;      /* block bytes freed but held back: thread caches, remote lists */
     uint64_t free;        /* bytes in arena free lists and top chunks */
     uint64_t top;         /* the part of `free` in top chunks */
     uint64_t purged;      /* the part of `free` whose pages were madvised away */
@@ -139,6 +139,7 @@ typedef struct mini_stats {
     uint64_t bytes_purged;     /* bytes given back with madvise, cumulative */
     uint64_t bytes_trimmed;    /* bytes given back by shrinking heaps, cumulative */
     uint64_t n_lock_contended; /* arena lock acquisitions that had to wait */
+    uint64_t dirty;            /* the part of `free` in whole pages waiting to be purged */
 } mini_stats_t;
 
 #define MINI_STATS_VERSION 1
@@ -172,6 +173,7 @@ typedef enum mini_option {
     MINI_OPT_TCACHE_COUNT,    /* most blocks per thread-cache bin */
     MINI_OPT_PURGE_THRESHOLD, /* free blocks this large get their whole pages madvised */
     MINI_OPT_PURGE_DELAY,     /* ms a large free block waits before its pages are purged */
+    MINI_OPT_PURGE_RATIO,     /* dirty free bytes stay under in-use bytes / ratio (0: no limit) */
     MINI_OPT_SHOW_STATS,      /* print statistics at exit: 0 no, 1 text, 2 JSON */
     MINI_OPT_VERBOSE,         /* print every option and its value at start */
     MINI_OPT_CHECK,           /* heap checking: 0 off, 1 cheap checks, 2 walk after each op */

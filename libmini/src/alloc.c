@@ -236,11 +236,7 @@ MINI_NOINLINE static void free_arena(void *mem, mini_chunk_t *c)
     }
     if (tc)
         mini_count(tc, &tc->n_free);
-    struct mini_arena *a = mini_arena_of(c);
-    mini_arena_lock(a);
-    mini_arena_free(a, c);
-    mini_arena_after_op(a);
-    mini_arena_unlock(a);
+    mini_arena_free_any(c);
 }
 
 MINI_NOINLINE static void free_slow(void *mem)
@@ -280,8 +276,8 @@ void mini_free(void *mem)
         uint32_t n = MINI_LOAD(b->count) + 1;
         MINI_STORE(b->count, n);
         MINI_CNT_INC(tc->n_free);
-        if (MINI_UNLIKELY(n > tc->max_count))
-            mini_tcache_flush_bin(tc, mini_c2tci(sz), tc->max_count / 2);
+        if (MINI_UNLIKELY(n > b->max))
+            mini_tcache_flush_bin(tc, mini_c2tci(sz), b->max / 2);
         return;
     }
     free_arena(mem, c);

@@ -14,18 +14,29 @@
  *                 [prev used][c][top .....]  ->  [prev used][top ..................]
  *
  * Giving memory back, beyond trimming the top (heap.c): a free chunk of at least
- * MINI_PURGE_THRESHOLD bytes (64 KiB) has the whole pages inside it (past its header and
- * links) given back with madvise(MADV_DONTNEED) and is flagged PURGED. With MINI_PURGE_DELAY=0
- * (the default) that happens when the chunk is freed; with a delay of D ms, the first arena
- * operation at least D ms after the chunk became free does it (there is no background thread,
- * so an idle process keeps its dirty pages until it calls the allocator again or mini_trim).
- * mini_trim purges every free chunk that has a whole page inside, whatever its size.
+ * MINI_PURGE_THRESHOLD bytes (64 KiB) with whole pages inside is DIRTY until those pages are
+ * given back with madvise(MADV_DONTNEED) (it is then PURGED). DIRTY chunks sit in a per-arena
+ * list, oldest first, and are purged
+ *   - by ratio, at once: when the arena's dirty bytes exceed its in-use bytes divided by
+ *     MINI_PURGE_RATIO (2), the oldest are purged down to half that limit. A program in
+ *     steady state keeps its churn; one that has just freed most of its heap gets it purged;
+ *   - by age: when a chunk has been dirty for MINI_PURGE_DELAY ms (1000), at the first arena
+ *     operation after that (on the coarse clock: within ~4 ms; there is no background thread,
+ *     so an idle process keeps its dirty pages until it calls the allocator again);
+ *   - at free, when MINI_PURGE_DELAY is 0: only the pages that just became dirty.
+ * Merged and split chunks keep the oldest age of their parts. mini_trim purges every free chunk
+ * with a whole page inside, whatever its size. This is jemalloc 3-4's "lg_dirty_mult" ratio
+ * combined with a decay delay.
  *
- * Threads and arenas: a thread's first allocation makes the least-loaded arena its home (the
- * main arena at first). When it finds its home's lock taken, it moves to a new arena while
- * there are fewer than MINI_ARENA_MAX (8 per CPU), else to any arena whose lock is free at
- * that moment, else it waits. A chunk always goes back to the arena it came from (its
- * address tells which: pool chunks find their pool by masking), whichever thread frees it.
+ * Threads and arenas: as glibc, the first thread to allocate takes the main arena and each
+ * later thread an arena of its own, up to MINI_ARENA_MAX (8 per CPU); past that, threads share
+ * the arena with the fewest threads. A thread keeps its arena; its locks spin briefly, then
+ * sleep (contention is counted in the statistics). A chunk always goes back to the arena it
+ * came from (its address tells which: pool chunks find their pool by masking), whichever
+ * thread frees it: under that arena's lock if the lock is free at that moment, else onto the
+ * arena's lock-free remote list (one compare-and-swap, the chunk marked CACHED meanwhile),
+ * which the next thread to take the lock drains. So a thread never waits for another
+ * thread's arena.
  *
  * fork(): the prepare handler takes every lock in the order of internal.h; the parent
  * releases them; the child reinitialises them, and hands the caches of the threads that did
@@ -39,6 +50,13 @@
 
 struct mini_arena mini_main_arena;
 
+uint64_t mini_coarse_ns(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC_COARSE, &ts);
+    return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
+}
+
 uint64_t mini_now_ns(void)
 {
     struct timespec ts;
@@ -46,11 +64,21 @@ uint64_t mini_now_ns(void)
     return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
 }
 
+/* Arena locks spin a little before they sleep (glibc's adaptive mutex): the critical sections
+ * are short, and a context switch costs more than most of them. */
+void mini_mutex_init(pthread_mutex_t *m)
+{
+    pthread_mutexattr_t at;
+    pthread_mutexattr_init(&at);
+    pthread_mutexattr_settype(&at, PTHREAD_MUTEX_ADAPTIVE_NP);
+    pthread_mutex_init(m, &at);
+    pthread_mutexattr_destroy(&at);
+}
+
 static void arena_init(struct mini_arena *a, unsigned idx)
 {
-    pthread_mutex_init(&a->lock, NULL);
+    mini_mutex_init(&a->lock);
     a->idx = idx;
-    a->next_purge_ns = UINT64_MAX;
 }
 
 void mini_arena_init_main(void)
@@ -91,6 +119,9 @@ struct mini_arena *mini_arena_create(void)
 
 static struct mini_arena *pick_home(void)
 {
+    /* As glibc: the first thread to allocate takes the main arena, each later thread an arena
+     * of its own while there are fewer than MINI_ARENA_MAX, then the arena with the fewest
+     * threads. */
     unsigned n = atomic_load_explicit(&mini_global.narenas, memory_order_acquire);
     struct mini_arena *best = mini_global.arenas[0];
     for (unsigned i = 1; i < n; i++) {
@@ -98,15 +129,13 @@ static struct mini_arena *pick_home(void)
         if (MINI_LOAD(x->nthreads) < MINI_LOAD(best->nthreads))
             best = x;
     }
+    if (MINI_LOAD(best->nthreads) > 0 && n < mini_global.arena_max) {
+        struct mini_arena *fresh = mini_arena_create();
+        if (fresh)
+            best = fresh;
+    }
     atomic_fetch_add_explicit(&best->nthreads, 1, memory_order_relaxed);
     return best;
-}
-
-static void move_home(struct mini_arena *from, struct mini_arena *to)
-{
-    atomic_fetch_sub_explicit(&from->nthreads, 1, memory_order_relaxed);
-    atomic_fetch_add_explicit(&to->nthreads, 1, memory_order_relaxed);
-    mini_tls_arena = to;
 }
 
 struct mini_arena *mini_arena_lock_home(void)
@@ -116,30 +145,21 @@ struct mini_arena *mini_arena_lock_home(void)
         a = pick_home();
         mini_tls_arena = a;
     }
-    if (MINI_LIKELY(pthread_mutex_trylock(&a->lock) == 0))
-        return a;
-    atomic_fetch_add_explicit(&a->n_contended, 1, memory_order_relaxed);
-    /* Contended: a new arena while there may be more, else any arena free right now. */
-    struct mini_arena *b = NULL;
-    if (atomic_load_explicit(&mini_global.narenas, memory_order_relaxed) < mini_global.arena_max) {
-        b = mini_arena_create();
-        if (b)
-            pthread_mutex_lock(&b->lock);
-    }
-    if (b == NULL) {
-        unsigned n = atomic_load_explicit(&mini_global.narenas, memory_order_acquire);
-        for (unsigned i = 1; i < n && b == NULL; i++) {
-            struct mini_arena *x = mini_global.arenas[(a->idx + i) % n];
-            if (pthread_mutex_trylock(&x->lock) == 0)
-                b = x;
-        }
-    }
-    if (b) {
-        move_home(a, b);
-        return b;
-    }
-    pthread_mutex_lock(&a->lock);
+    mini_arena_lock(a);
     return a;
+}
+
+/* Free the chunks that other threads left on a's remote list (lock held). */
+static void drain_remote(struct mini_arena *a)
+{
+    mini_chunk_t *c = atomic_exchange_explicit(&a->remote, NULL, memory_order_acquire);
+    while (c) {
+        mini_chunk_t *next = c->fd;
+        atomic_fetch_sub_explicit(&a->remote_bytes, chunk_size(c), memory_order_relaxed);
+        chunk_set_head(c, chunk_head(c) & ~MINI_CACHED);
+        mini_arena_free(a, c);
+        c = next;
+    }
 }
 
 void mini_arena_lock(struct mini_arena *a)
@@ -148,11 +168,56 @@ void mini_arena_lock(struct mini_arena *a)
         atomic_fetch_add_explicit(&a->n_contended, 1, memory_order_relaxed);
         pthread_mutex_lock(&a->lock);
     }
+    if (MINI_UNLIKELY(atomic_load_explicit(&a->remote, memory_order_relaxed) != NULL))
+        drain_remote(a);
+}
+
+bool mini_arena_trylock(struct mini_arena *a)
+{
+    if (pthread_mutex_trylock(&a->lock) != 0) {
+        atomic_fetch_add_explicit(&a->n_contended, 1, memory_order_relaxed);
+        return false;
+    }
+    if (MINI_UNLIKELY(atomic_load_explicit(&a->remote, memory_order_relaxed) != NULL))
+        drain_remote(a);
+    return true;
 }
 
 void mini_arena_unlock(struct mini_arena *a)
 {
     pthread_mutex_unlock(&a->lock);
+}
+
+void mini_arena_push_remote_chain(struct mini_arena *a, mini_chunk_t *first, mini_chunk_t *last,
+                                  size_t bytes)
+{
+    atomic_fetch_add_explicit(&a->remote_bytes, bytes, memory_order_relaxed);
+    mini_chunk_t *h = atomic_load_explicit(&a->remote, memory_order_relaxed);
+    do
+        last->fd = h;
+    while (!atomic_compare_exchange_weak_explicit(&a->remote, &h, first, memory_order_release,
+                                                  memory_order_relaxed));
+}
+
+void mini_arena_push_remote(struct mini_arena *a, mini_chunk_t *c)
+{
+    chunk_set_head(c, chunk_head(c) | MINI_CACHED);
+    mini_arena_push_remote_chain(a, c, c, chunk_size(c));
+}
+
+void mini_arena_free_any(mini_chunk_t *c)
+{
+    struct mini_arena *a = mini_arena_of(c);
+    if (a == mini_tls_arena) {
+        mini_arena_lock(a);
+    } else if (!mini_arena_trylock(a)) {
+        /* Another thread's arena, busy right now: leave it for the next holder of its lock. */
+        mini_arena_push_remote(a, c);
+        return;
+    }
+    mini_arena_free(a, c);
+    mini_arena_after_op(a);
+    mini_arena_unlock(a);
 }
 
 struct mini_arena *mini_arena_of(const mini_chunk_t *c)
@@ -174,44 +239,79 @@ static size_t purge_pages(struct mini_arena *a, mini_chunk_t *c)
     return len;
 }
 
+/* Purge free chunk x, which is in a bin: it becomes PURGED (and no longer DIRTY). */
+static size_t purge_binned(struct mini_arena *a, mini_chunk_t *x)
+{
+    size_t len = purge_pages(a, x);
+    if (len) {
+        size_t h = chunk_head(x);
+        if (h & MINI_DIRTY) {
+            a->dirty_bytes -= len;
+            mini_bin_undirty(a, x);
+        }
+        chunk_set_head(x, (h & ~MINI_DIRTY) | MINI_PURGED);
+        a->purged_bytes += len;
+    }
+    return len;
+}
+
 size_t mini_arena_purge(struct mini_arena *a, bool all)
 {
-    long pt = mini_opt(MINI_OPT_PURGE_THRESHOLD);
-    uint64_t delay = (uint64_t)mini_opt(MINI_OPT_PURGE_DELAY) * 1000000u;
-    uint64_t now = all ? 0 : mini_now_ns(), next = UINT64_MAX;
     size_t total = 0;
-    for (unsigned b = MINI_NSMALL; b < MINI_NBINS; b++) {
-        for (mini_chunk_t *l = a->bins[b].head; l; l = l->fd) {
-            for (mini_chunk_t *x = l; x; x = x->fd_size) {
-                if (chunk_purged(x))
-                    continue;
-                if (!all) {
-                    if (pt < 0 || chunk_size(x) < (size_t)pt)
-                        continue;
-                    if (x->dirty_ns + delay > now) {
-                        if (x->dirty_ns + delay < next)
-                            next = x->dirty_ns + delay;
-                        continue;
-                    }
-                }
-                size_t len = purge_pages(a, x);
-                if (len) {
-                    chunk_set_head(x, chunk_head(x) | MINI_PURGED);
-                    a->purged_bytes += len;
-                    total += len;
-                }
-            }
+    if (!all) {
+        /* The delay: the oldest dirty chunks, while they are due. */
+        uint64_t delay = (uint64_t)mini_opt(MINI_OPT_PURGE_DELAY) * 1000000u,
+                 now = mini_coarse_ns();
+        mini_chunk_t *x;
+        while ((x = a->dirty_head) != NULL && x->dirty_ns + delay <= now) {
+            size_t len = purge_binned(a, x);
+            if (len == 0) /* madvise refused: stop trying this time */
+                break;
+            total += len;
         }
+        return total;
     }
-    a->next_purge_ns = next;
+    /* Everything: every free chunk with a whole page inside, whatever its size. */
+    for (unsigned b = MINI_NSMALL; b < MINI_NBINS; b++)
+        for (mini_chunk_t *l = a->bins[b].head; l; l = l->fd)
+            for (mini_chunk_t *x = l; x; x = x->fd_size)
+                if (!chunk_purged(x))
+                    total += purge_binned(a, x);
+    return total;
+}
+
+size_t mini_arena_purge_to(struct mini_arena *a, size_t target)
+{
+    /* The oldest dirty chunks first: the least likely to be reused soon. */
+    size_t total = 0;
+    mini_chunk_t *x;
+    while (a->dirty_bytes > target && (x = a->dirty_head) != NULL) {
+        size_t len = purge_binned(a, x);
+        if (len == 0)
+            break;
+        total += len;
+    }
     return total;
 }
 
 void mini_arena_after_op(struct mini_arena *a)
 {
-    if (MINI_UNLIKELY(a->next_purge_ns != UINT64_MAX) &&
-        (a->next_purge_ns == 0 || a->next_purge_ns <= mini_now_ns()))
-        mini_arena_purge(a, false);
+    if (a->dirty_head) {
+        /* The ratio: dirty pages may be at most in-use bytes / MINI_PURGE_RATIO (and at least
+         * the purge threshold); past that, purge down to half the limit at once, so that the
+         * next operations do not purge again. */
+        long ratio = mini_opt(MINI_OPT_PURGE_RATIO), pt = mini_opt(MINI_OPT_PURGE_THRESHOLD);
+        size_t limit = ratio > 0 ? a->out_bytes / (size_t)ratio : SIZE_MAX;
+        if (pt > 0 && limit < (size_t)pt)
+            limit = (size_t)pt;
+        if (MINI_UNLIKELY(a->dirty_bytes > limit))
+            mini_arena_purge_to(a, limit / 2);
+        /* The delay: is the oldest dirty chunk due? (The coarse clock costs a few ns.) */
+        if (a->dirty_head &&
+            a->dirty_head->dirty_ns + (uint64_t)mini_opt(MINI_OPT_PURGE_DELAY) * 1000000u <=
+                mini_coarse_ns())
+            mini_arena_purge(a, false);
+    }
     if (MINI_UNLIKELY(mini_check_walk()))
         mini_check_arena(a);
 }
@@ -225,15 +325,15 @@ static void split_rest(struct mini_arena *a, mini_chunk_t *v, size_t c, size_t v
     mini_chunk_t *r = chunk_plus(v, c);
     size_t rs = vs - c;
     /* A rest big enough to wait for a purge keeps the age of the block it came from. */
-    bool aged = !chunk_purged(v) && vs > MINI_FREE_META && mini_opt(MINI_OPT_PURGE_DELAY) > 0;
+    bool aged = (chunk_head(v) & MINI_DIRTY) != 0; /* v came out of a bin dirty */
     uint64_t age = aged ? v->dirty_ns : 0;
     size_t vh = chunk_head(v);
     chunk_set_head(v, c | MINI_CINUSE | (vh & MINI_POOLED));
     mini_mark_prev_inuse(r);
     mini_set_free(r, rs, vh & (MINI_POOLED | MINI_PURGED));
     mini_bin_insert(a, r);
-    if (aged && rs > MINI_FREE_META && age < r->dirty_ns)
-        r->dirty_ns = age;
+    if (aged)
+        mini_bin_age(a, r, age);
 }
 
 mini_chunk_t *mini_arena_alloc(struct mini_arena *a, size_t c, size_t *dirty)
@@ -362,11 +462,7 @@ bool mini_arena_resize(struct mini_arena *a, mini_chunk_t *c, size_t newc)
  * waiting (purged, too small, or no delay in force). */
 static uint64_t waiting_since(const mini_chunk_t *c)
 {
-    long pt = mini_opt(MINI_OPT_PURGE_THRESHOLD);
-    if (chunk_purged(c) || pt < 0 || chunk_size(c) < (size_t)pt ||
-        chunk_size(c) <= MINI_FREE_META || mini_opt(MINI_OPT_PURGE_DELAY) == 0)
-        return UINT64_MAX;
-    return c->dirty_ns;
+    return (chunk_head(c) & MINI_DIRTY) ? c->dirty_ns : UINT64_MAX;
 }
 
 void mini_arena_free(struct mini_arena *a, mini_chunk_t *c)
@@ -436,12 +532,8 @@ void mini_arena_free(struct mini_arena *a, mini_chunk_t *c)
         }
     }
     mini_bin_insert(a, c);
-    if (oldest < UINT64_MAX && waiting_since(c) != UINT64_MAX && oldest < c->dirty_ns) {
-        c->dirty_ns = oldest;
-        uint64_t due = oldest + (uint64_t)mini_opt(MINI_OPT_PURGE_DELAY) * 1000000u;
-        if (due < a->next_purge_ns)
-            a->next_purge_ns = due;
-    }
+    if (oldest < UINT64_MAX)
+        mini_bin_age(a, c, oldest);
 }
 
 /* ---- fork() ---------------------------------------------------------------------------- */
@@ -472,7 +564,7 @@ void mini_arena_fork_child(void)
     unsigned n = atomic_load_explicit(&mini_global.narenas, memory_order_acquire);
     for (unsigned i = 0; i < n; i++) {
         struct mini_arena *a = mini_global.arenas[i];
-        pthread_mutex_init(&a->lock, NULL);
+        mini_mutex_init(&a->lock);
         MINI_STORE(a->nthreads, 0);
     }
     pthread_mutex_init(&mini_global.large_lock, NULL);

@@ -91,31 +91,87 @@ MINI_COLD static void corrupted(const char *what, const mini_chunk_t *c)
     mini_fatal("corrupted free list", what, (uintptr_t)c);
 }
 
+/* The dirty list: DIRTY chunks, oldest first. A chunk that inherits an older age than the
+ * head goes first; any other goes last (the order is then approximate, never wrong for
+ * accounting). */
+static void dirty_link(struct mini_arena *a, mini_chunk_t *c, uint64_t age)
+{
+    c->dirty_ns = age;
+    mini_chunk_t *h = a->dirty_head;
+    if (h == NULL) {
+        c->dnext = c->dprev = NULL;
+        a->dirty_head = a->dirty_tail = c;
+    } else if (age < h->dirty_ns) {
+        c->dprev = NULL;
+        c->dnext = h;
+        h->dprev = c;
+        a->dirty_head = c;
+    } else {
+        c->dnext = NULL;
+        c->dprev = a->dirty_tail;
+        a->dirty_tail->dnext = c;
+        a->dirty_tail = c;
+    }
+}
+
+static void dirty_unlink(struct mini_arena *a, mini_chunk_t *c)
+{
+    if (MINI_UNLIKELY((c->dnext ? c->dnext->dprev : a->dirty_tail) != c ||
+                      (c->dprev ? c->dprev->dnext : a->dirty_head) != c))
+        corrupted("dirty list is broken", c);
+    if (c->dprev)
+        c->dprev->dnext = c->dnext;
+    else
+        a->dirty_head = c->dnext;
+    if (c->dnext)
+        c->dnext->dprev = c->dprev;
+    else
+        a->dirty_tail = c->dprev;
+}
+
+void mini_bin_age(struct mini_arena *a, mini_chunk_t *c, uint64_t age)
+{
+    if ((chunk_head(c) & MINI_DIRTY) && age < c->dirty_ns) {
+        dirty_unlink(a, c);
+        dirty_link(a, c, age);
+    }
+}
+
+void mini_bin_undirty(struct mini_arena *a, mini_chunk_t *c)
+{
+    dirty_unlink(a, c);
+}
+
 static void account_in(struct mini_arena *a, mini_chunk_t *c, size_t sz)
 {
     a->bin_bytes += sz;
     uintptr_t s;
+    chunk_set_head(c, chunk_head(c) & ~MINI_DIRTY);
     if (chunk_purged(c)) {
         a->purged_bytes += purge_span(c, sz, &s);
         return;
     }
-    /* A dirty chunk big enough to purge starts its purge delay now (arena.c's policy). */
+    /* A chunk big enough to purge is DIRTY and starts its purge delay now (arena.c). */
     long pt = mini_opt(MINI_OPT_PURGE_THRESHOLD);
-    if (pt >= 0 && sz >= (size_t)pt && sz > MINI_FREE_META && purge_span(c, sz, &s)) {
-        long delay = mini_opt(MINI_OPT_PURGE_DELAY);
-        c->dirty_ns = delay ? mini_now_ns() : 0;
-        uint64_t due = c->dirty_ns + (uint64_t)delay * 1000000u;
-        if (due < a->next_purge_ns)
-            a->next_purge_ns = due;
+    size_t span;
+    if (pt >= 0 && sz >= (size_t)pt && sz > MINI_FREE_META && (span = purge_span(c, sz, &s))) {
+        chunk_set_head(c, chunk_head(c) | MINI_DIRTY);
+        a->dirty_bytes += span;
+        dirty_link(a, c, mini_coarse_ns());
     }
 }
 
 static void account_out(struct mini_arena *a, mini_chunk_t *c, size_t sz)
 {
     a->bin_bytes -= sz;
-    if (chunk_purged(c)) {
-        uintptr_t s;
+    size_t h = chunk_head(c);
+    uintptr_t s;
+    if (chunk_purged(c))
         a->purged_bytes -= purge_span(c, sz, &s);
+    /* DIRTY stays set: the caller rewrites the head, and may want to know (split_rest). */
+    if (h & MINI_DIRTY) {
+        a->dirty_bytes -= purge_span(c, sz, &s);
+        dirty_unlink(a, c);
     }
 }
 

@@ -18,7 +18,7 @@ MINI_COLD static _Noreturn void fail(const struct mini_arena *a, const char *wha
 }
 
 struct walk {
-    size_t nfree, free_bytes, inuse_bytes, purged_bytes;
+    size_t nfree, free_bytes, inuse_bytes, purged_bytes, dirty_bytes;
 };
 
 /* Walk one segment [start, end); `current` when it holds the arena's top chunk. */
@@ -35,8 +35,8 @@ static void walk_segment(const struct mini_arena *a, uintptr_t start, uintptr_t 
             fail(a, "chunk runs past its segment", c);
         if (!!chunk_pooled(c) != pooled)
             fail(a, "POOLED flag wrong for the segment", c);
-        if (chunk_head(c) & MINI_BIT0)
-            fail(a, "reserved header bit set", c);
+        if (chunk_cinuse(c) && (chunk_head(c) & MINI_BIT0))
+            fail(a, "reserved header bit set on an in-use chunk", c);
         if (prev == NULL || chunk_cinuse(prev)) {
             if (!mini_prev_inuse(c))
                 fail(a, "header canary overwritten", c);
@@ -47,8 +47,9 @@ static void walk_segment(const struct mini_arena *a, uintptr_t start, uintptr_t 
         if (c == a->top) {
             if (!current || !last)
                 fail(a, "top chunk is not the end of the current segment", c);
-            if (chunk_cinuse(c) || sz < MINI_TOP_MIN)
-                fail(a, "top chunk in use or too small", c);
+            if (chunk_cinuse(c) || sz < MINI_TOP_MIN ||
+                (chunk_head(c) & (MINI_DIRTY | MINI_PURGED)))
+                fail(a, "top chunk in use, too small, or flagged", c);
             return;
         }
         if (last) {
@@ -66,9 +67,13 @@ static void walk_segment(const struct mini_arena *a, uintptr_t start, uintptr_t 
                 fail(a, "two free chunks next to each other", c);
             w->nfree++;
             w->free_bytes += sz;
-            if (chunk_purged(c)) {
-                uintptr_t s;
+            uintptr_t s;
+            if (chunk_purged(c))
                 w->purged_bytes += mini_chunk_purge_span(c, &s);
+            if (chunk_head(c) & MINI_DIRTY) {
+                if (chunk_purged(c))
+                    fail(a, "chunk both DIRTY and PURGED", c);
+                w->dirty_bytes += mini_chunk_purge_span(c, &s);
             }
         }
         prev = c;
@@ -117,7 +122,7 @@ static void check_bins(const struct mini_arena *a, size_t *nfree, size_t *bytes)
 
 void mini_check_arena(struct mini_arena *a)
 {
-    struct walk w = {0, 0, 0, 0};
+    struct walk w = {0, 0, 0, 0, 0};
     size_t mapped = 0;
     for (unsigned i = 0; i < a->nsegs; i++) {
         bool current = i + 1 == a->nsegs && a->top && !chunk_pooled(a->top);
@@ -142,6 +147,8 @@ void mini_check_arena(struct mini_arena *a)
         fail(a, "bin byte count", NULL);
     if (w.purged_bytes != a->purged_bytes)
         fail(a, "purged byte count", NULL);
+    if (w.dirty_bytes != a->dirty_bytes)
+        fail(a, "dirty byte count", NULL);
     if (w.inuse_bytes != a->out_bytes)
         fail(a, "in-use byte count", NULL);
     if (mapped != a->mapped)

@@ -26,7 +26,8 @@
  *       mem -> | fd: next chunk in the bin                     |
  *              | bk: previous chunk in the bin (NULL: first)   |
  *              | fd_size, bk_size: same-size chain (large bins)|
- *              | dirty_ns: when it became free (purge delay)   |
+ *              | dirty_ns, dnext, dprev: DIRTY chunks only: age |
+ *              |   and links of the arena's dirty LRU list     |
  *              .      (unused; whole pages here may be purged) .
  *     next  -> +-----------------------------------------------+
  *              | next->prev_foot = size  <- the boundary tag    |
@@ -46,7 +47,8 @@
  *   the mapping to the chunk, head = size | CINUSE | MMAPPED, and size reaches the mapping's end.
  *
  * Flags (sizes are multiples of 16, so the low 4 bits of head are free):
- *   bit 0    always 0 (a pointer whose header has it set is not one of ours)
+ *   bit 0    in use: always 0 (a pointer whose header has it set is not one of ours);
+ *   DIRTY    (free, in a bin) counted in the arena's dirty bytes: big enough to purge, not yet
  *   CINUSE   this chunk is in use
  *   bit 2, by context (the chunk's address tells which: large chunks are in no heap segment):
  *   MMAPPED  (in use, large) this chunk has its own mapping
@@ -78,9 +80,10 @@
 #define MINI_MIN_CHUNK 32u /* header + two links */
 #define MINI_FENCE     16u /* the fencepost closing a segment */
 /* Bytes at the start of a free chunk that hold its header and links: never purged. */
-#define MINI_FREE_META 64u
+#define MINI_FREE_META 80u
 
-#define MINI_BIT0    ((size_t)1) /* never set */
+#define MINI_BIT0    ((size_t)1) /* never set on an in-use chunk */
+#define MINI_DIRTY   ((size_t)1) /* free chunks in bins: counted as dirty */
 #define MINI_CINUSE  ((size_t)2)
 #define MINI_MMAPPED ((size_t)4) /* in-use large chunks */
 #define MINI_CACHED  ((size_t)4) /* in-use heap chunks */
@@ -95,7 +98,8 @@ typedef struct mini_chunk {
     struct mini_chunk *bk;
     struct mini_chunk *fd_size; /* free chunks of large bins only */
     struct mini_chunk *bk_size;
-    uint64_t dirty_ns; /* free chunks of purgeable size only */
+    uint64_t dirty_ns;                /* DIRTY chunks only: when it became dirty */
+    struct mini_chunk *dnext, *dprev; /* DIRTY chunks only: the arena's dirty list */
 } mini_chunk_t;
 
 static inline size_t chunk_head(const mini_chunk_t *c)

@@ -127,6 +127,10 @@ struct mini_seg {
 
 struct mini_arena {
     pthread_mutex_t lock;
+    /* Chunks freed by other threads while the lock was taken: a lock-free stack (linked by fd,
+     * each CACHED so that a second free is caught), drained by whoever takes the lock next. */
+    _Atomic(mini_chunk_t *) remote;
+    _Atomic size_t remote_bytes;
     unsigned idx;
     _Atomic unsigned nthreads; /* threads whose home this is */
 
@@ -139,8 +143,9 @@ struct mini_arena {
 
     uint64_t binmap[MINI_BINMAP_WORDS];
     struct mini_bin bins[MINI_NBINS];
-    uint64_t next_purge_ns; /* earliest time a dirty free chunk is due; UINT64_MAX: none */
-    size_t ndirty;          /* free chunks waiting for their purge delay */
+    /* DIRTY free chunks, oldest first (dirty_ns), and the whole pages inside them. */
+    mini_chunk_t *dirty_head, *dirty_tail;
+    size_t dirty_bytes;
 
     /* Statistics, under the lock. */
     size_t mapped;       /* bytes of its segments (brk) and committed pool bytes */
@@ -157,14 +162,13 @@ struct mini_arena {
 struct mini_tbin {
     void *head; /* user pointer of the first cached chunk */
     _Atomic uint32_t count;
-    uint32_t pad_;
+    uint32_t max; /* most chunks this bin holds: MINI_TCACHE_COUNT, at most 32 KiB of them */
 };
 
 struct mini_tcache {
-    size_t lim_s;        /* requests below this are served from the cache; 0: caching off */
-    size_t max_c;        /* largest chunk size cached; 0: caching off */
-    uint32_t max_count;  /* per bin */
-    uint32_t fill_count; /* chunks fetched from the arena at a miss */
+    size_t lim_s;       /* requests below this are served from the cache; 0: caching off */
+    size_t max_c;       /* largest chunk size cached; 0: caching off */
+    uint32_t max_count; /* MINI_TCACHE_COUNT when the cache was made */
     struct mini_tcache *next, *prev; /* registry (tcaches_lock) */
     _Atomic uint64_t n_malloc, n_free, n_calloc, n_realloc, n_aligned;
     _Atomic uint64_t n_miss;     /* cache misses (each refills from the arena) */
@@ -260,7 +264,14 @@ void mini_arena_init_main(void);
 struct mini_arena *mini_arena_create(void);
 struct mini_arena *mini_arena_lock_home(void);
 void mini_arena_lock(struct mini_arena *a);
+bool mini_arena_trylock(struct mini_arena *a);
 void mini_arena_unlock(struct mini_arena *a);
+void mini_arena_push_remote(struct mini_arena *a, mini_chunk_t *c);
+/* Push a chain of chunks (linked by fd, first..last, `bytes` in all) with one CAS. */
+void mini_arena_push_remote_chain(struct mini_arena *a, mini_chunk_t *first, mini_chunk_t *last,
+                                  size_t bytes);
+void mini_arena_free_any(mini_chunk_t *c);
+void mini_mutex_init(pthread_mutex_t *m);
 struct mini_arena *mini_arena_of(const mini_chunk_t *c);
 /* Carve a chunk of c bytes (lock held). *dirty (if not NULL) gets how many leading bytes of
  * its user area may be non-zero: the rest is known zero (fresh memory from the OS). */
@@ -274,6 +285,8 @@ void mini_arena_fork_prepare(void);
 void mini_arena_fork_parent(void);
 void mini_arena_fork_child(void);
 uint64_t mini_now_ns(void);
+/* A cheap clock for purge delays: CLOCK_MONOTONIC_COARSE (a few ns, resolution ~4 ms). */
+uint64_t mini_coarse_ns(void);
 static inline uintptr_t mini_canary(const mini_chunk_t *c)
 {
     return (uintptr_t)c ^ mini_global.canary_secret;
@@ -306,6 +319,10 @@ void mini_bins_init_table(void);
 void mini_bin_insert(struct mini_arena *a, mini_chunk_t *c);
 void mini_bin_remove(struct mini_arena *a, mini_chunk_t *c);
 mini_chunk_t *mini_bin_take(struct mini_arena *a, size_t c);
+/* Make DIRTY chunk c (in a bin) at least as old as `age` in the dirty list. */
+void mini_bin_age(struct mini_arena *a, mini_chunk_t *c, uint64_t age);
+/* Take DIRTY chunk c out of the dirty list (it was purged). */
+void mini_bin_undirty(struct mini_arena *a, mini_chunk_t *c);
 /* The whole pages inside free chunk c that a purge gives back: length, and start in *start. */
 size_t mini_chunk_purge_span(const mini_chunk_t *c, uintptr_t *start);
 

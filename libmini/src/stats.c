@@ -39,6 +39,7 @@ size_t mini_stats_get(mini_stats_t *out, size_t size)
         s.top += top;
         s.free += a->bin_bytes + top;
         s.purged += a->purged_bytes;
+        s.dirty += a->dirty_bytes;
         out_bytes += a->out_bytes;
         s.n_arena_alloc += a->n_alloc;
         s.n_arena_free += a->n_free;
@@ -46,6 +47,7 @@ size_t mini_stats_get(mini_stats_t *out, size_t size)
         s.bytes_purged += a->bytes_purged;
         s.bytes_trimmed += a->bytes_trimmed;
         s.n_lock_contended += MINI_LOAD(a->n_contended);
+        s.cached += MINI_LOAD(a->remote_bytes); /* drained by the lock above: rarely any */
         mini_arena_unlock(a);
     }
 
@@ -200,6 +202,7 @@ void mini_stats_print(void (*write_cb)(void *, const char *), void *cbopaque, co
     line(write_cb, cbopaque, "free in arenas", s.free, "bytes");
     line(write_cb, cbopaque, "  of which top", s.top, "bytes");
     line(write_cb, cbopaque, "  of which purged", s.purged, "bytes");
+    line(write_cb, cbopaque, "  of which dirty", s.dirty, "bytes");
     line(write_cb, cbopaque, "overhead", s.mapped > used ? s.mapped - used : 0, "bytes");
     line(write_cb, cbopaque, "large blocks", s.large_count, NULL);
     line(write_cb, cbopaque, "arenas", s.narenas, NULL);

@@ -2,18 +2,20 @@
  * tcache.c — per-thread caches of small free chunks, in front of the arenas.
  *
  *   mini_tls_tc -> struct mini_tcache
- *                    bins[tci]: head -> [chunk]->[chunk]->...   count <= max_count
+ *                    bins[tci]: head -> [chunk]->[chunk]->...   count <= bins[tci].max
  *                                        head |= CACHED, mem[0]: next (safe-linked)
  *
  * A chunk in a cache is still "in use" for its arena; the cache just holds it for the next
  * request of its exact size, so the common malloc/free pair takes no lock. Requests up to
- * MINI_TCACHE_MAX (1024 bytes) are cached, up to MINI_TCACHE_COUNT (32) chunks per size.
- *   miss:  lock the home arena once and carve fill_count (half the count, at most 64) chunks
- *          of the size; return the lowest-addressed one and cache the rest in address order.
- *   full:  when a free makes a bin exceed max_count, the older half of the bin goes back to
- *          the chunks' own arenas (taking each arena's lock once per run of its chunks).
+ * MINI_TCACHE_MAX (4096 bytes) are cached, up to MINI_TCACHE_COUNT (32) chunks per size and
+ * at most 32 KiB per size (at least 8 chunks): MINI_TCACHE_BIN_BYTES.
+ *   miss:  lock the home arena once and carve half a bin's worth (at most 64) chunks of the
+ *          size; return the lowest-addressed one and cache the rest in address order.
+ *   full:  when a free makes a bin exceed its max, the older half of the bin goes back to the
+ *          chunks' own arenas (taking each arena's lock once per run of its chunks).
  * A chunk freed by another thread than the one that allocated it enters the freeing thread's
- * cache and, when flushed, returns to the arena it came from.
+ * cache and, when flushed, returns to the arena it came from (onto its remote list if that
+ * arena is busy at that moment: arena.c).
  *
  * Double free: a cached chunk has CACHED set in its header (chunk.h), so free() of a chunk in
  * any thread's cache is reported at once; the bit is cleared when the chunk leaves the cache.
@@ -29,7 +31,8 @@
 
 #include "internal.h"
 
-#define MINI_TC_FILL_MAX 64
+#define MINI_TC_FILL_MAX      64
+#define MINI_TCACHE_BIN_BYTES (32 * 1024)
 
 struct mini_tcache mini_tcache_off;
 MINI_TLS struct mini_tcache *mini_tls_tc;
@@ -59,8 +62,11 @@ struct mini_tcache *mini_tcache_create(void)
             t->max_c = mini_s2c((size_t)max);
             t->lim_s = t->max_c - MINI_HDR + 1;
             t->max_count = (uint32_t)count;
-            uint32_t fill = (uint32_t)count / 2;
-            t->fill_count = fill < 1 ? 1 : fill > MINI_TC_FILL_MAX ? MINI_TC_FILL_MAX : fill;
+            for (unsigned i = 0; i < MINI_TC_NBINS; i++) {
+                size_t by_bytes = MINI_TCACHE_BIN_BYTES / mini_tci2c(i);
+                uint32_t m = by_bytes < 8 ? 8 : (uint32_t)by_bytes;
+                t->bins[i].max = m < (uint32_t)count ? m : (uint32_t)count;
+            }
             pthread_mutex_lock(&mini_global.tcaches_lock);
             t->next = mini_global.tcaches;
             t->prev = NULL;
@@ -100,7 +106,11 @@ static void tbin_push(struct mini_tbin *b, void *mem)
 void *mini_tcache_refill(struct mini_tcache *tc, size_t c)
 {
     mini_chunk_t *got[MINI_TC_FILL_MAX];
-    uint32_t n = tc->fill_count, k = 0;
+    uint32_t n = mini_tc_bin(tc, c)->max / 2, k = 0;
+    if (n < 1)
+        n = 1;
+    if (n > MINI_TC_FILL_MAX)
+        n = MINI_TC_FILL_MAX;
     mini_count(tc, &tc->n_miss);
     struct mini_arena *a = mini_arena_lock_home();
     for (; k < n; k++) {
@@ -126,31 +136,59 @@ void *mini_tcache_refill(struct mini_tcache *tc, size_t c)
     return chunk2mem(got[0]);
 }
 
-/* Return a list of cached chunks (linked as in a bin) to their arenas. */
+/* Return a list of cached chunks (linked as in a bin) to their arenas: each run of chunks of
+ * one arena under its lock, or, when that is another thread's arena and its lock is taken,
+ * onto its remote list in one compare-and-swap (arena.c). */
 static void release_list(void *mem, uint32_t n)
 {
-    struct mini_arena *locked = NULL;
+    struct mini_arena *locked = NULL, *busy = NULL;
+    mini_chunk_t *chain = NULL, *chain_last = NULL;
+    size_t chain_bytes = 0;
     while (mem && n--) {
         void **m = mem;
         void *next = mini_tc_reveal(&m[0]);
         mini_chunk_t *c = mem2chunk(mem);
-        chunk_set_head(c, chunk_head(c) & ~MINI_CACHED);
         struct mini_arena *a = mini_arena_of(c);
-        if (a != locked) {
+        mem = next;
+        if (a != locked && a != busy) {
             if (locked) {
                 mini_arena_after_op(locked);
                 mini_arena_unlock(locked);
+                locked = NULL;
             }
-            mini_arena_lock(a);
-            locked = a;
+            if (chain) {
+                mini_arena_push_remote_chain(busy, chain, chain_last, chain_bytes);
+                chain = NULL;
+                chain_bytes = 0;
+            }
+            busy = NULL;
+            /* The thread's own arena: wait for it; another thread's: only if it is free now. */
+            if (a == mini_tls_arena || mini_arena_trylock(a)) {
+                if (a == mini_tls_arena)
+                    mini_arena_lock(a);
+                locked = a;
+            } else {
+                busy = a;
+            }
         }
+        if (a == busy) {
+            /* Still CACHED: a second free of it is a double free. */
+            c->fd = chain;
+            if (chain == NULL)
+                chain_last = c;
+            chain = c;
+            chain_bytes += chunk_size(c);
+            continue;
+        }
+        chunk_set_head(c, chunk_head(c) & ~MINI_CACHED);
         mini_arena_free(a, c);
-        mem = next;
     }
     if (locked) {
         mini_arena_after_op(locked);
         mini_arena_unlock(locked);
     }
+    if (chain)
+        mini_arena_push_remote_chain(busy, chain, chain_last, chain_bytes);
 }
 
 void mini_tcache_flush_bin(struct mini_tcache *tc, unsigned tci, uint32_t keep)

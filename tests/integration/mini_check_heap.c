@@ -5,7 +5,7 @@
 static void corrupt_tag(void *arg)
 {
     (void)arg;
-    char *a = mini_malloc(3000), *b = mini_malloc(3000), *c = mini_malloc(3000);
+    char *a = mini_malloc(5000), *b = mini_malloc(5000), *c = mini_malloc(5000);
     (void)c;
     mini_free(a);
     mini_free(b); /* a and b merge: c's prev_foot holds their size */

@@ -17,7 +17,6 @@ static mini_chunk_t *mk(size_t off, size_t sz)
 static void setup(void)
 {
     memset(&fa, 0, sizeof(fa));
-    fa.next_purge_ns = UINT64_MAX;
     mini_options_init();
     mini_option_set(MINI_OPT_PURGE_THRESHOLD, -1);
     mini_global.page = 4096;

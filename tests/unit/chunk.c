@@ -41,15 +41,15 @@ TEST_END
 
 TEST_BEGIN(test_boundary_tag_of_a_free_block)
 {
-    /* Above the thread-cache limit, free goes straight to the arena. */
-    char *a = mini_malloc(2000), *b = mini_malloc(2000), *g = mini_malloc(2000);
-    require_ptr_eq(b, a + 2016, "adjacent");
+    /* Above the thread-cache limit (4096), free goes straight to the arena. */
+    char *a = mini_malloc(5000), *b = mini_malloc(5000), *g = mini_malloc(5000);
+    require_ptr_eq(b, a + 5024, "adjacent");
     mini_free(b);
     mini_chunk_t *cb = mem2chunk(b), *cg = mem2chunk(g);
     expect_false(chunk_cinuse(cb), "");
     expect_false(mini_prev_inuse(cg), "the next chunk knows b is free");
     expect_zu_eq(cg->prev_foot, chunk_size(cb), "footer holds b's size");
-    expect_zu_eq(chunk_size(cb), 2016, "");
+    expect_zu_eq(chunk_size(cb), 5024, "");
     mini_free(a);
     mini_free(g);
     mini_check_heap();

@@ -40,8 +40,10 @@ TEST_BEGIN(test_defaults)
     expect_str_contains(out, "opt MINI_TRIM_THRESHOLD=131072\n");
     expect_str_contains(out, "opt MINI_TOP_PAD=131072\n");
     expect_str_contains(out, "opt MINI_TCACHE=1\n");
-    expect_str_contains(out, "opt MINI_TCACHE_MAX=1024\n");
+    expect_str_contains(out, "opt MINI_TCACHE_MAX=4096\n");
     expect_str_contains(out, "opt MINI_PURGE_THRESHOLD=65536\n");
+    expect_str_contains(out, "opt MINI_PURGE_DELAY=1000\n");
+    expect_str_contains(out, "opt MINI_PURGE_RATIO=2\n");
     expect_false(strstr(out, "warning"), "no warnings: %s", out);
 }
 TEST_END

@@ -5,11 +5,11 @@
 TEST_BEGIN(test_grow_into_top)
 {
     t_isolate();
-    char *p = mini_malloc(2000);
-    t_fill(p, 2000, 1);
-    char *q = mini_realloc(p, 6000);
+    char *p = mini_malloc(5000);
+    t_fill(p, 5000, 1);
+    char *q = mini_realloc(p, 12000);
     expect_ptr_eq(q, p, "the top was next: grown in place");
-    expect_zu_eq(t_verify(q, p, 2000, 1), 2000, "");
+    expect_zu_eq(t_verify(q, p, 5000, 1), 5000, "");
     mini_free(q);
     mini_check_heap();
 }
@@ -18,14 +18,14 @@ TEST_END
 TEST_BEGIN(test_grow_into_free_neighbour)
 {
     t_isolate();
-    char *p = mini_malloc(2000), *n = mini_malloc(2000), *g = mini_malloc(2000);
-    require_true((uintptr_t)n == (uintptr_t)p + 2016, "adjacent");
-    t_fill(p, 2000, 2);
+    char *p = mini_malloc(5000), *n = mini_malloc(5000), *g = mini_malloc(5000);
+    require_true((uintptr_t)n == (uintptr_t)p + 5024, "adjacent");
+    t_fill(p, 5000, 2);
     mini_free(n);
-    char *q = mini_realloc(p, 3500);
+    char *q = mini_realloc(p, 8000);
     expect_ptr_eq(q, p, "grown into the free block after it");
-    expect_zu_eq(t_verify(q, p, 2000, 2), 2000, "");
-    expect_zu_eq(t_csize(q), mini_s2c(3500), "the rest went back to the bins");
+    expect_zu_eq(t_verify(q, p, 5000, 2), 5000, "");
+    expect_zu_eq(t_csize(q), mini_s2c(8000), "the rest went back to the bins");
     mini_free(q);
     mini_free(g);
     mini_check_heap();

@@ -1,8 +1,9 @@
 /*
  * Unit tests of giving memory back: the break grows by the request plus MINI_TOP_PAD, shrinks
  * when more than MINI_TRIM_THRESHOLD is free at the top, and free blocks of MINI_PURGE_THRESHOLD
- * bytes or more have their whole pages purged (checked with mincore), at once or after
- * MINI_PURGE_DELAY; mini_trim gives back everything it can.
+ * bytes or more have their whole pages purged (checked with mincore): at free with
+ * MINI_PURGE_DELAY=0, after the delay, or at once, oldest first, when dirty bytes exceed
+ * in-use bytes / MINI_PURGE_RATIO; mini_trim gives back everything it can.
  */
 #include "tests/mini_test.h"
 
@@ -75,6 +76,7 @@ TEST_END
 TEST_BEGIN(test_purge_whole_pages_inside_free_blocks)
 {
     t_isolate();
+    mini_option_set(MINI_OPT_PURGE_DELAY, 0); /* at free */
     char *a = mini_malloc(40000), *b = mini_malloc(40000), *g = mini_malloc(100);
     expect_true((uintptr_t)b == (uintptr_t)a + mini_s2c(40000), "adjacent");
     memset(a, 3, 40000);
@@ -105,7 +107,8 @@ TEST_BEGIN(test_purge_after_delay)
 {
     t_isolate();
     mini_option_set(MINI_OPT_PURGE_DELAY, 100);
-    char *x = mini_malloc(3000), *a = mini_malloc(100000), *g = mini_malloc(100);
+    mini_option_set(MINI_OPT_PURGE_RATIO, 0); /* the delay alone */
+    char *x = mini_malloc(5000), *a = mini_malloc(100000), *g = mini_malloc(100);
     require_false(t_mmapped(a), "below the mmap threshold");
     memset(a, 5, 100000);
     uintptr_t s = ((uintptr_t)a + 64 + 4095) & ~(uintptr_t)4095;
@@ -141,10 +144,45 @@ TEST_BEGIN(test_mini_trim_purges_small_free_blocks)
 }
 TEST_END
 
+/* Many 8 KiB blocks; returns how many. */
+static int fill_heap(char **p, int n)
+{
+    for (int i = 0; i < n; i++) {
+        p[i] = mini_malloc(8000);
+        memset(p[i], 7, 8000);
+    }
+    return n;
+}
+
+TEST_BEGIN(test_purge_ratio)
+{
+    t_isolate();
+    mini_option_set(MINI_OPT_PURGE_DELAY, 3600 * 1000); /* the ratio alone */
+    mini_option_set(MINI_OPT_PURGE_RATIO, 2);
+    static char *p[256];
+    fill_heap(p, 256); /* about 2 MiB in use */
+    /* 40 neighbours: one dirty block of 320 KiB, under half of what is in use: kept. */
+    for (int i = 10; i < 50; i++)
+        mini_free(p[i]);
+    mini_stats_t st;
+    mini_stats_get(&st, sizeof(st));
+    expect_u64_gt(st.dirty, 300000, "dirty, under the limit");
+    expect_zu_gt(t_resident_pages(p[20], 8000), 0, "still resident");
+    /* Most of the rest: dirty far above half of what remains in use: purged at once. */
+    for (int i = 60; i < 250; i++)
+        mini_free(p[i]);
+    mini_stats_get(&st, sizeof(st));
+    expect_u64_le(st.dirty, st.allocated / 2 + 65536, "purged down to the limit");
+    expect_u64_gt(st.purged, 1000000, "");
+    expect_zu_eq(t_resident_pages(p[20] + 4096, 2048), 0, "the oldest dirty block went first");
+    mini_check_heap();
+}
+TEST_END
+
 int main(int argc, char **argv)
 {
     return TEST_MAIN(argc, argv, test_malloc1_grows_break_by_132k, test_free_gives_back_the_top,
                      test_trim_threshold_never_then_mini_trim,
                      test_purge_whole_pages_inside_free_blocks, test_purge_after_delay,
-                     test_mini_trim_purges_small_free_blocks);
+                     test_mini_trim_purges_small_free_blocks, test_purge_ratio);
 }
