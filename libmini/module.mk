@@ -7,8 +7,10 @@ LIBMINI_SRCS := $(sort $(wildcard libmini/src/*.c))
 LIBMINI_OS_SRC := libmini/src/os.c
 LIBMINI_CORE_SRCS := $(filter-out $(LIBMINI_OS_SRC),$(LIBMINI_SRCS))
 LIBMINI_SONAME := libmini.so.0
-LIBMINI_SOFILE := libmini.so.$(MINI_VERSION_NUM)
-MINI_VERSION_NUM := $(shell sed -n 's/^\#define MINI_VERSION "\(.*\)"/\1/p' libmini/include/mini.h)
+MINI_VERSION_NUM := $(shell sed -n 's/^\#define MINI_VERSION  *"\(.*\)"/\1/p' libmini/include/mini.h)
+ifeq ($(MINI_VERSION_NUM),)
+$(error cannot read MINI_VERSION from libmini/include/mini.h)
+endif
 LIBMINI_LIBS := -lpthread
 
 define LIBMINI_VARIANT

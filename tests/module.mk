@@ -39,3 +39,6 @@ $(foreach t,$(TEST_INTEG),$(eval $(call add_test,asan/integration/$(t),300,-,$(V
 $(foreach t,$(TEST_STRESS),$(eval $(call add_test,stress/$(t),600,-,$(VDIR_debug)/tests/stress/$(t))))
 $(foreach t,$(TEST_STRESS),$(eval $(call add_test,tsan/stress/$(t),600,-,$(VDIR_tsan)/tests/stress/$(t))))
 $(foreach t,$(TEST_FUZZ),$(eval $(call add_test,fuzz/$(t),300,-,$(VDIR_fuzz)/tests/fuzz/$(t) -runs=$(FUZZ_RUNS) -seed=1 -max_len=4096 -rss_limit_mb=4096)))
+
+# make install / uninstall into a DESTDIR (serial: it runs make).
+$(eval $(call add_test,install,300,serial,tests/install/install.sh))
