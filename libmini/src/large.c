@@ -196,7 +196,7 @@ void mini_large_free(mini_chunk_t *c)
     void *mem = chunk2mem(c);
     pthread_mutex_lock(&mini_global.large_lock);
     bool found = lt_remove((uintptr_t)mem);
-    size_t len = found ? map_len(c) : 0;
+    size_t len = found ? map_len(c) : 0, sz = found ? chunk_size(c) : 0;
     if (found) {
         lt.mapped -= len;
         lt.n_free++;
@@ -206,6 +206,13 @@ void mini_large_free(mini_chunk_t *c)
         mini_fatal_ptr("free", "invalid pointer", mem);
     mini_os_unmap((void *)map_base(c), len);
     mini_mapped_add(-(ptrdiff_t)len);
+    /* glibc's sliding threshold (MINI_MMAP_DYNAMIC): blocks of this size have been short-lived
+     * enough to be freed, so later ones come from the heap, and the heap keeps twice as much. */
+    if (MINI_UNLIKELY(mini_opt(MINI_OPT_MMAP_DYNAMIC)) &&
+        sz > (size_t)mini_opt(MINI_OPT_MMAP_THRESHOLD) && sz <= ((size_t)32 << 20)) {
+        MINI_STORE(mini_opt_value[MINI_OPT_MMAP_THRESHOLD], (long)sz);
+        MINI_STORE(mini_opt_value[MINI_OPT_TRIM_THRESHOLD], (long)(2 * sz));
+    }
 }
 
 void *mini_large_realloc(mini_chunk_t *c, size_t s)

@@ -63,6 +63,10 @@ static const struct opt_desc opt_desc[MINI_OPT_COUNT_] = {
                           "print the options at start"},
     [MINI_OPT_CHECK] = {"MINI_CHECK", "check", OPT_INT, MINI_DEFAULT_CHECK, 0, 2,
                         "heap checks: 1 cheap, 2 walk the arena after every operation"},
+    [MINI_OPT_MMAP_DYNAMIC] =
+        {"MINI_MMAP_DYNAMIC", "mmap_dynamic", OPT_BOOL, 0, 0, 1,
+         "as glibc: freeing a mapped block raises the mmap threshold to its size "
+         "(up to 32 MiB) and the trim threshold to twice that"},
 };
 
 /* The values in force; defaults until mini_options_init (every entry point runs it first). */

@@ -73,8 +73,29 @@ TEST_BEGIN(test_calloc_large_is_zero_without_memset)
 }
 TEST_END
 
+TEST_BEGIN(test_dynamic_threshold)
+{
+    t_isolate();
+    mini_option_set(MINI_OPT_MMAP_DYNAMIC, 1);
+    char *p = mini_malloc(200000);
+    expect_true(t_mmapped(p), "above the threshold: mapped");
+    size_t c = t_csize(p);
+    mini_free(p);
+    expect_d_eq(mini_option_get(MINI_OPT_MMAP_THRESHOLD), (long)c,
+                "raised to the freed block's size");
+    expect_d_eq(mini_option_get(MINI_OPT_TRIM_THRESHOLD), 2 * (long)c, "trim threshold twice that");
+    p = mini_malloc(200000);
+    expect_false(t_mmapped(p), "now from the heap, as glibc does");
+    mini_free(p);
+    char *big = mini_malloc(40 << 20);
+    mini_free(big);
+    expect_d_eq(mini_option_get(MINI_OPT_MMAP_THRESHOLD), (long)c, "not past 32 MiB");
+    mini_check_heap();
+}
+TEST_END
+
 int main(int argc, char **argv)
 {
     return TEST_MAIN(argc, argv, test_boundary, test_option_moves_the_threshold,
-                     test_calloc_large_is_zero_without_memset);
+                     test_calloc_large_is_zero_without_memset, test_dynamic_threshold);
 }
