@@ -1,0 +1,409 @@
+/*
+ * main.c — build/bin/kmodel: the command line of the kernel-side model.
+ *
+ *   kmodel [OPTIONS] SCENARIO              run a scenario file (README.md has the format)
+ *   kmodel [OPTIONS] --perf-trace FILE     replay `perf script -F pid,addr --show-mmap-events`
+ *   kmodel --bench [--bench-ram SIZE]      measure events/s and host bytes per simulated frame
+ *
+ * Exit status: 0 done, 1 an `expect` in the scenario failed, 2 bad input or usage,
+ * 3 the host ran out of memory.
+ */
+#include "analysis/kmodel/kmodel.h"
+
+#include <errno.h>
+#include <inttypes.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+static void usage(FILE *f)
+{
+    fprintf(f,
+            "usage: kmodel [OPTIONS] SCENARIO | --perf-trace FILE | --bench\n"
+            "  --json                 JSON report instead of text\n"
+            "  --calibration FILE     costs from a flat JSON object of numbers (make bench writes\n"
+            "                         results/calibration.json); built-in defaults otherwise\n"
+            "  --set KEY=VALUE        override a machine key or sysctl (ram=8G, swap=2G,\n"
+            "                         vm.overcommit_memory=2, vm.swappiness=100, thp=never ...)\n"
+            "  --report LIST          sections: vmstat,meminfo,procs,memcg,zones,buddyinfo,frag,\n"
+            "                         slabinfo,time,all (default: all)\n"
+            "  --series FILE          write a time series (CSV, or JSON lines with --json)\n"
+            "  --series-every DUR     sample period in simulated time (default 1ms)\n"
+            "  --max-events N         stop after N page touches (for fuzzing)\n"
+            "  --quiet                no report (the exit status says whether expectations held)\n"
+            "  --perf-trace FILE      replay a perf page-touch trace ('-' for stdin)\n"
+            "  --bench                benchmark the model (events/s, bytes per frame)\n"
+            "  --bench-ram SIZE       machine size for --bench (default 64G)\n"
+            "  --help\n");
+}
+
+static char *read_file(const char *path, size_t *len, char *err, size_t errlen)
+{
+    FILE *f = strcmp(path, "-") == 0 ? stdin : fopen(path, "rb");
+    if (f == NULL) {
+        snprintf(err, errlen, "%s: %s", path, strerror(errno));
+        return NULL;
+    }
+    size_t cap = 65536, n = 0;
+    char *buf = malloc(cap);
+    while (buf) {
+        if (n == cap) {
+            if (cap >= (64u << 20)) {
+                snprintf(err, errlen, "%s: larger than 64 MiB", path);
+                free(buf);
+                buf = NULL;
+                break;
+            }
+            char *nb = realloc(buf, cap * 2);
+            if (nb == NULL) {
+                free(buf);
+                buf = NULL;
+                break;
+            }
+            buf = nb;
+            cap *= 2;
+        }
+        size_t r = fread(buf + n, 1, cap - n, f);
+        n += r;
+        if (r == 0)
+            break;
+    }
+    if (buf && ferror(f)) {
+        snprintf(err, errlen, "%s: read error", path);
+        free(buf);
+        buf = NULL;
+    } else if (buf == NULL && !err[0]) {
+        snprintf(err, errlen, "%s: out of memory", path);
+    }
+    if (f != stdin)
+        fclose(f);
+    *len = n;
+    return buf;
+}
+
+static unsigned parse_report(const char *s, bool *ok)
+{
+    static const char *const names[] = {"vmstat", "meminfo", "procs", "buddyinfo", "slabinfo",
+                                        "frag",   "zones",   "memcg", "time",      "all"};
+    static const unsigned bits[] = {KM_OUT_VMSTAT, KM_OUT_MEMINFO, KM_OUT_PROCS, KM_OUT_BUDDY,
+                                    KM_OUT_SLAB,   KM_OUT_FRAG,    KM_OUT_ZONES, KM_OUT_MEMCG,
+                                    KM_OUT_TIME,   KM_OUT_ALL};
+    unsigned what = 0;
+    char buf[256];
+    snprintf(buf, sizeof(buf), "%s", s);
+    char *save = NULL;
+    *ok = true;
+    for (char *t = strtok_r(buf, ",", &save); t; t = strtok_r(NULL, ",", &save)) {
+        bool found = false;
+        for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++)
+            if (strcmp(t, names[i]) == 0) {
+                what |= bits[i];
+                found = true;
+            }
+        if (!found)
+            *ok = false;
+    }
+    return what;
+}
+
+static bool parse_dur(const char *s, uint64_t *ns)
+{
+    char *end;
+    double v = strtod(s, &end);
+    if (end == s || v < 0)
+        return false;
+    double mul = 0;
+    if (strcmp(end, "ns") == 0)
+        mul = 1;
+    else if (strcmp(end, "us") == 0)
+        mul = 1e3;
+    else if (strcmp(end, "ms") == 0)
+        mul = 1e6;
+    else if (strcmp(end, "s") == 0)
+        mul = 1e9;
+    if (mul == 0 || v * mul > 1e18)
+        return false;
+    *ns = (uint64_t)(v * mul);
+    return *ns > 0;
+}
+
+static double now_s(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
+}
+
+static uint64_t host_rss_kb(void)
+{
+    FILE *f = fopen("/proc/self/status", "r");
+    if (f == NULL)
+        return 0;
+    char line[256];
+    uint64_t kb = 0;
+    while (fgets(line, sizeof(line), f))
+        if (strncmp(line, "VmRSS:", 6) == 0)
+            kb = strtoull(line + 6, NULL, 10);
+    fclose(f);
+    return kb;
+}
+
+/*
+ * --bench: build a big machine, then replay synthetic page-touch events through the same entry
+ * point as every trace (fault_touch): first touches that fault (allocation, page tables, LRU)
+ * and touches of resident pages; report the rates and the host memory per simulated frame.
+ */
+static int bench(uint64_t ram)
+{
+    struct km_config cfg;
+    km_config_default(&cfg);
+    cfg.ram_bytes = ram;
+    char err[256] = "";
+    uint64_t rss0 = host_rss_kb();
+    double t0 = now_s();
+    struct km *km = km_create(&cfg, err, sizeof(err));
+    if (km == NULL) {
+        fprintf(stderr, "kmodel: %s\n", err);
+        return 2;
+    }
+    double t_create = now_s() - t0;
+    uint64_t rss1 = host_rss_kb();
+    printf("machine: %.1f GiB RAM, %u simulated frames (%zu bytes each), created in %.2f s\n",
+           (double)ram / (1 << 30), km->nframes, sizeof(struct km_frame), t_create);
+    printf("host memory for the machine: %.1f MiB = %.2f bytes per simulated frame\n",
+           (double)(rss1 - rss0) / 1024, (double)(rss1 - rss0) * 1024 / km->nframes);
+    struct km_mm *mm = proc_create(km, "bench", 0);
+    int e;
+    uint64_t span = (km->totalram / 2) << KM_PAGE_SHIFT; /* touch half of RAM */
+    uint64_t base = vma_mmap(km, mm, 0, span, KM_PROT_READ | KM_PROT_WRITE,
+                             KM_MAP_PRIVATE | KM_MAP_ANON | KM_MAP_NORESERVE, -1, 0, &e);
+    if (!base) {
+        fprintf(stderr, "kmodel: bench mmap failed\n");
+        km_destroy(km);
+        return 2;
+    }
+    vma_madvise(km, mm, base, span, KM_MADV_NOHUGEPAGE);
+    uint64_t pages = span >> KM_PAGE_SHIFT;
+    double t1 = now_s();
+    for (uint64_t i = 0; i < pages; i++)
+        fault_touch(km, mm, base + (i << KM_PAGE_SHIFT), KM_TOUCH_WRITE);
+    double t_fault = now_s() - t1;
+    uint64_t rss2 = host_rss_kb();
+    printf("first-touch write faults: %" PRIu64 " in %.2f s = %.2f M events/s\n", pages, t_fault,
+           (double)pages / t_fault / 1e6);
+    /* Resident touches: a pseudo-random walk over the touched pages, reads and writes. */
+    uint64_t n = 50000000, x = 88172645463325252ULL, hits = 0;
+    double t2 = now_s();
+    for (uint64_t i = 0; i < n; i++) {
+        x ^= x << 13;
+        x ^= x >> 7;
+        x ^= x << 17;
+        uint64_t page = (i & 7) ? (x % pages) : ((i >> 3) % pages); /* mostly random */
+        if (fault_touch(km, mm, base + (page << KM_PAGE_SHIFT) + (x & 4095),
+                        (x >> 40) & 1 ? KM_TOUCH_WRITE : KM_TOUCH_READ) == 0)
+            hits++;
+    }
+    double t_hit = now_s() - t2;
+    printf("touches of resident pages (random, 4 KiB PTE walk): %" PRIu64 " in %.2f s = %.2f M "
+           "events/s\n",
+           n, t_hit, (double)n / t_hit / 1e6);
+    /* Sequential touches: what a trace of an allocator writing its blocks mostly looks like. */
+    double t3 = now_s();
+    uint64_t m = 0;
+    for (int rep = 0; rep < 4; rep++)
+        for (uint64_t i = 0; i < pages && m < 50000000; i++, m++)
+            fault_touch(km, mm, base + (i << KM_PAGE_SHIFT), KM_TOUCH_WRITE);
+    double t_seq = now_s() - t3;
+    printf("touches of resident pages (sequential): %" PRIu64 " in %.2f s = %.2f M events/s\n", m,
+           t_seq, (double)m / t_seq / 1e6);
+    printf("host memory with half of RAM mapped: %.1f MiB = %.2f bytes per simulated frame "
+           "(frames %.2f + page tables and the rest)\n",
+           (double)(rss2 - rss0) / 1024, (double)(rss2 - rss0) * 1024 / km->nframes,
+           (double)sizeof(struct km_frame));
+    (void)hits;
+    km_destroy(km);
+    return 0;
+}
+
+int main(int argc, char **argv)
+{
+    const char *scenario = NULL, *perf = NULL, *calib = NULL, *series = NULL;
+    const char *sets[64];
+    int nsets = 0;
+    bool json = false, quiet = false, do_bench = false;
+    unsigned what = KM_OUT_ALL;
+    uint64_t every = 1000000, max_events = 0, bench_ram = 64ULL << 30;
+    char err[512] = "";
+    for (int i = 1; i < argc; i++) {
+        const char *a = argv[i];
+        const char *next = i + 1 < argc ? argv[i + 1] : NULL;
+#define NEED_ARG()                                                                                 \
+    do {                                                                                           \
+        if (next == NULL) {                                                                        \
+            fprintf(stderr, "kmodel: %s needs an argument\n", a);                                  \
+            return 2;                                                                              \
+        }                                                                                          \
+        i++;                                                                                       \
+    } while (0)
+        if (strcmp(a, "--help") == 0 || strcmp(a, "-h") == 0) {
+            usage(stdout);
+            return 0;
+        } else if (strcmp(a, "--json") == 0) {
+            json = true;
+        } else if (strcmp(a, "--quiet") == 0) {
+            quiet = true;
+        } else if (strcmp(a, "--bench") == 0) {
+            do_bench = true;
+        } else if (strcmp(a, "--calibration") == 0) {
+            NEED_ARG();
+            calib = next;
+        } else if (strcmp(a, "--set") == 0) {
+            NEED_ARG();
+            if (nsets == 64) {
+                fprintf(stderr, "kmodel: too many --set options\n");
+                return 2;
+            }
+            sets[nsets++] = next;
+        } else if (strcmp(a, "--report") == 0) {
+            NEED_ARG();
+            bool ok;
+            what = parse_report(next, &ok);
+            if (!ok || !what) {
+                fprintf(stderr, "kmodel: --report %s: unknown section\n", next);
+                return 2;
+            }
+        } else if (strcmp(a, "--series") == 0) {
+            NEED_ARG();
+            series = next;
+        } else if (strcmp(a, "--series-every") == 0) {
+            NEED_ARG();
+            if (!parse_dur(next, &every)) {
+                fprintf(stderr, "kmodel: --series-every %s: bad duration (e.g. 1ms)\n", next);
+                return 2;
+            }
+        } else if (strcmp(a, "--max-events") == 0) {
+            NEED_ARG();
+            char *end;
+            max_events = strtoull(next, &end, 10);
+            if (*end || end == next) {
+                fprintf(stderr, "kmodel: --max-events %s: not a number\n", next);
+                return 2;
+            }
+        } else if (strcmp(a, "--bench-ram") == 0) {
+            NEED_ARG();
+            char *end;
+            double v = strtod(next, &end);
+            uint64_t mul = *end == 'G'   ? 1ULL << 30
+                           : *end == 'M' ? 1ULL << 20
+                           : *end == 'T' ? 1ULL << 40
+                                         : 0;
+            if (v <= 0 || mul == 0 || end[1] != '\0') {
+                fprintf(stderr, "kmodel: --bench-ram %s: bad size (e.g. 64G)\n", next);
+                return 2;
+            }
+            bench_ram = (uint64_t)(v * (double)mul);
+        } else if (strcmp(a, "--perf-trace") == 0) {
+            NEED_ARG();
+            perf = next;
+        } else if (a[0] == '-' && a[1] != '\0') {
+            fprintf(stderr, "kmodel: unknown option '%s' (see --help)\n", a);
+            return 2;
+        } else if (scenario == NULL) {
+            scenario = a;
+        } else {
+            fprintf(stderr, "kmodel: more than one scenario given ('%s')\n", a);
+            return 2;
+        }
+#undef NEED_ARG
+    }
+    if (do_bench)
+        return bench(bench_ram);
+    if ((scenario == NULL) == (perf == NULL)) {
+        usage(stderr);
+        return 2;
+    }
+    struct km_calib cal;
+    calib_default(&cal);
+    if (calib && calib_load(&cal, calib, err, sizeof(err)) != 0) {
+        fprintf(stderr, "kmodel: %s\n", err);
+        return 2;
+    }
+    struct scen *sc = NULL;
+    char *text = NULL;
+    if (scenario) {
+        size_t len;
+        text = read_file(scenario, &len, err, sizeof(err));
+        if (text == NULL) {
+            fprintf(stderr, "kmodel: %s\n", err);
+            return 2;
+        }
+        sc = scen_parse(scenario, text, len, err, sizeof(err));
+    } else {
+        sc = scen_parse("(perf)", "", 0, err, sizeof(err));
+    }
+    free(text);
+    if (sc == NULL) {
+        fprintf(stderr, "%s\n", err);
+        return 2;
+    }
+    for (int i = 0; i < nsets; i++) {
+        if (scen_override(sc, sets[i], err, sizeof(err)) != 0) {
+            fprintf(stderr, "kmodel: %s\n", err);
+            scen_free(sc);
+            return 2;
+        }
+    }
+    struct km *km = km_create(scen_config(sc), err, sizeof(err));
+    if (km == NULL) {
+        fprintf(stderr, "kmodel: %s\n", err);
+        scen_free(sc);
+        return 2;
+    }
+    km->calib = cal;
+    if (series) {
+        out_series_open(km, series, every, json);
+        if (km->series.f == NULL) {
+            fprintf(stderr, "kmodel: %s: %s\n", series, strerror(errno));
+            km_destroy(km);
+            scen_free(sc);
+            return 2;
+        }
+    }
+    int rc = 0;
+    if (perf) {
+        FILE *in = strcmp(perf, "-") == 0 ? stdin : fopen(perf, "r");
+        if (in == NULL) {
+            fprintf(stderr, "kmodel: %s: %s\n", perf, strerror(errno));
+            rc = 2;
+        } else {
+            struct perf_stats st;
+            if (perf_replay(km, perf, in, &st, err, sizeof(err)) != 0) {
+                fprintf(stderr, "%s\n", err);
+                rc = 2;
+            } else if (!quiet) {
+                km_event(km,
+                         "perf trace: %" PRIu64 " lines, %" PRIu64 " fault samples (%" PRIu64
+                         " taken as reads), %" PRIu64 " mmap records, %" PRIu64
+                         " kernel addresses skipped, %" PRIu64 " processes",
+                         st.lines, st.samples, st.reads_inferred, st.mmaps, st.skipped, st.pids);
+            }
+            if (in != stdin)
+                fclose(in);
+        }
+    } else {
+        struct scen_opts o = {.out = stdout,
+                              .fmt = json ? KM_OUT_JSON : KM_OUT_TEXT,
+                              .max_events = max_events,
+                              .quiet = quiet};
+        rc = scen_run(sc, km, &o, err, sizeof(err));
+        if (rc == 2)
+            fprintf(stderr, "%s\n", err);
+    }
+    if (rc != 2 && !quiet)
+        out_report(km, stdout, json ? KM_OUT_JSON : KM_OUT_TEXT, what);
+    if (series)
+        out_series_close(km);
+    km_destroy(km);
+    scen_free(sc);
+    return rc;
+}

@@ -1,0 +1,46 @@
+# analysis/kmodel/ — the kernel-side model: build/bin/kmodel (+ debug and asan builds for tests).
+#
+#   KMODEL_LIB_SRCS   every model source but main.c, as build/<variant>/lib/libkmodel.a
+#   build/bin/kmodel             release
+#   build/debug/bin/kmodel       -DMINI_DEBUG=3: invariant checkers walked after every operation
+#   build/asan/bin/kmodel        ASan + UBSan
+#
+# Tests (tests/kmodel/*.c unit and known-answer programs, tests/kmodel/*.sh scenario checks,
+# tests/fuzz/kmodel_*.c) are built and registered here; names start with kmodel/.
+
+KMODEL_DIR := analysis/kmodel
+KMODEL_MAIN := $(KMODEL_DIR)/main.c
+KMODEL_LIB_SRCS := $(filter-out $(KMODEL_MAIN) $(KMODEL_DIR)/os_sim.c,$(sort $(wildcard $(KMODEL_DIR)/*.c)))
+KMODEL_VARIANTS := release debug asan
+KMODEL_LIBS := -lm
+
+define KMODEL_VARIANT
+$(VDIR_$(1))/lib/libkmodel.a: $(call obj,$(1),$(KMODEL_LIB_SRCS))
+	@mkdir -p $$(@D)
+	rm -f $$@ && $$(AR) rcs $$@ $$^
+$(VDIR_$(1))/bin/kmodel: $(call obj,$(1),$(KMODEL_MAIN)) $(VDIR_$(1))/lib/libkmodel.a
+	@mkdir -p $$(@D)
+	$$(CC) $$(VFLAGS_$(1)) $$(VLDFLAGS_$(1)) -o $$@ $$^ $$(KMODEL_LIBS)
+DEP_FILES += $(patsubst %.o,%.d,$(call obj,$(1),$(KMODEL_LIB_SRCS) $(KMODEL_MAIN)))
+endef
+$(foreach v,$(KMODEL_VARIANTS),$(eval $(call KMODEL_VARIANT,$(v))))
+
+ALL_TARGETS += $(B)/bin/kmodel
+TEST_DEPS += $(VDIR_debug)/bin/kmodel $(VDIR_asan)/bin/kmodel
+
+# Unit and known-answer test programs: tests/kmodel/NAME.c, run in the debug and asan variants.
+KMODEL_TESTS := $(basename $(notdir $(wildcard tests/kmodel/*.c)))
+define KMODEL_TEST
+$(VDIR_$(1))/tests/kmodel/$(2): $(call obj,$(1),tests/kmodel/$(2).c) $(VDIR_$(1))/lib/libkmodel.a
+	@mkdir -p $$(@D)
+	$$(CC) $$(VFLAGS_$(1)) $$(VLDFLAGS_$(1)) -g -o $$@ $$^ $$(KMODEL_LIBS)
+TEST_DEPS += $(VDIR_$(1))/tests/kmodel/$(2)
+DEP_FILES += $(patsubst %.o,%.d,$(call obj,$(1),tests/kmodel/$(2).c))
+endef
+$(foreach t,$(KMODEL_TESTS),$(foreach v,debug asan,$(eval $(call KMODEL_TEST,$(v),$(t)))))
+$(foreach t,$(KMODEL_TESTS),$(eval $(call add_test,kmodel/$(t),300,-,$(VDIR_debug)/tests/kmodel/$(t))))
+$(foreach t,$(KMODEL_TESTS),$(eval $(call add_test,kmodel/asan/$(t),300,-,$(VDIR_asan)/tests/kmodel/$(t))))
+
+# Scenario tests: tests/kmodel/NAME.sh KMODEL_BINARY (debug build: checks on).
+KMODEL_SH_TESTS := $(basename $(notdir $(wildcard tests/kmodel/*.sh)))
+$(foreach t,$(KMODEL_SH_TESTS),$(eval $(call add_test,kmodel/$(t),300,-,tests/kmodel/$(t).sh $(VDIR_debug)/bin/kmodel)))
