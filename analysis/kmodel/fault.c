@@ -302,7 +302,7 @@ int fault_touch(struct km *km, struct km_mm *mm, uint64_t addr, enum km_touch ho
         uint64_t *e;
         bool huge = false;
         if (mm->pte_hint && mm->pte_hint_base == (vpn >> 9))
-            e = &mm->pte_hint->e[vpn & 511];
+            e = mm->pte_hint->huge ? &mm->pte_hint->huge : &mm->pte_hint->e[vpn & 511];
         else
             e = pt_walk(km, mm, vpn, false, &huge);
         if (e != NULL) {
