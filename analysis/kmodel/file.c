@@ -134,7 +134,8 @@ int file_read(struct km *km, struct km_mm *mm, int file, uint64_t off, uint64_t 
         }
         lru_mark_accessed(km, pfn);
         proc_charge_time(km, (uint64_t)km->calib.v[KM_COST_FILE_READ_PAGE]);
-        km_after_op(km);
+        if (km->kswapd.awake)
+            kswapd_catch_up(km);
     }
     return 0;
 }

@@ -44,3 +44,11 @@ $(foreach t,$(KMODEL_TESTS),$(eval $(call add_test,kmodel/asan/$(t),300,-,$(VDIR
 # Scenario tests: tests/kmodel/NAME.sh KMODEL_BINARY (debug build: checks on).
 KMODEL_SH_TESTS := $(basename $(notdir $(wildcard tests/kmodel/*.sh)))
 $(foreach t,$(KMODEL_SH_TESTS),$(eval $(call add_test,kmodel/$(t),300,-,tests/kmodel/$(t).sh $(VDIR_debug)/bin/kmodel)))
+
+# The scenario/trace/calibration parser fuzzer (deterministic, bounded), under ASan + UBSan.
+$(VDIR_asan)/tests/fuzz/kmodel_fuzz: $(call obj,asan,tests/fuzz/kmodel_fuzz.c) $(VDIR_asan)/lib/libkmodel.a
+	@mkdir -p $(@D)
+	$(CC) $(VFLAGS_asan) $(VLDFLAGS_asan) -g -o $@ $^ $(KMODEL_LIBS)
+TEST_DEPS += $(VDIR_asan)/tests/fuzz/kmodel_fuzz
+DEP_FILES += $(patsubst %.o,%.d,$(call obj,asan,tests/fuzz/kmodel_fuzz.c))
+$(eval $(call add_test,kmodel/fuzz,300,-,$(VDIR_asan)/tests/fuzz/kmodel_fuzz 3000))

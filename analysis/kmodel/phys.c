@@ -318,6 +318,8 @@ void km_destroy(struct km *km)
         struct km_mm *mm = km->mm[i];
         if (mm == NULL)
             continue;
+        if (mm->fam)
+            rmap_family_leave(mm);
         free(mm->vmas);
         free(mm);
     }

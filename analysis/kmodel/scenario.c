@@ -1119,8 +1119,9 @@ static void outcome(struct rctx *r, const struct op *op, int got, const char *wh
         km_event(r->km, "t=%.3fms %s:%d: %s %s: %s", (double)r->km->now_ns / 1e6, r->s->file,
                  op->line, op->proc, what, errname(got));
     if (op->expect != EXP_NONE && op->expect != got) {
-        fprintf(stderr, "%s:%d: expectation failed: %s %s gave %s, expected %s\n", r->s->file,
-                op->line, op->proc, what, errname(got), errname(op->expect));
+        fprintf(r->o->diag ? r->o->diag : stderr,
+                "%s:%d: expectation failed: %s %s gave %s, expected %s\n", r->s->file, op->line,
+                op->proc, what, errname(got), errname(op->expect));
         r->s->expect_failures++;
     }
 }
@@ -1268,8 +1269,9 @@ static int run_expect(struct rctx *r, const struct op *op)
               : strcmp(op->cmp, ">") == 0  ? got > want
                                            : got >= want;
     if (!ok) {
-        fprintf(stderr, "%s:%d: expectation failed: %s = %.17g, expected %s %.17g\n", r->s->file,
-                op->line, k, got, op->cmp, want);
+        fprintf(r->o->diag ? r->o->diag : stderr,
+                "%s:%d: expectation failed: %s = %.17g, expected %s %.17g\n", r->s->file, op->line,
+                k, got, op->cmp, want);
         r->s->expect_failures++;
     }
     return 0;
