@@ -52,3 +52,10 @@ $(VDIR_asan)/tests/fuzz/kmodel_fuzz: $(call obj,asan,tests/fuzz/kmodel_fuzz.c) $
 TEST_DEPS += $(VDIR_asan)/tests/fuzz/kmodel_fuzz
 DEP_FILES += $(patsubst %.o,%.d,$(call obj,asan,tests/fuzz/kmodel_fuzz.c))
 $(eval $(call add_test,kmodel/fuzz,300,-,$(VDIR_asan)/tests/fuzz/kmodel_fuzz 3000))
+
+# The calibration program: build/bin/kmodel-calibrate prints this machine's costs as JSON.
+$(B)/bin/kmodel-calibrate: $(call obj,release,$(KMODEL_DIR)/calib/measure.c)
+	@mkdir -p $(@D)
+	$(CC) $(VFLAGS_release) -o $@ $^
+ALL_TARGETS += $(B)/bin/kmodel-calibrate
+DEP_FILES += $(patsubst %.o,%.d,$(call obj,release,$(KMODEL_DIR)/calib/measure.c))
