@@ -59,3 +59,22 @@ $(B)/bin/kmodel-calibrate: $(call obj,release,$(KMODEL_DIR)/calib/measure.c)
 	$(CC) $(VFLAGS_release) -o $@ $^
 ALL_TARGETS += $(B)/bin/kmodel-calibrate
 DEP_FILES += $(patsubst %.o,%.d,$(call obj,release,$(KMODEL_DIR)/calib/measure.c))
+
+# The validation harness: build/bin/kmodel-validate runs E1-E9 for real and through the model
+# (analysis/kmodel/validate/*.c; needs root for E3-E6, E8, E9). `make validate-model` writes
+# results/model-validation.{json,md}.
+KMODEL_VALIDATE_SRCS := $(sort $(wildcard $(KMODEL_DIR)/validate/*.c))
+$(B)/bin/kmodel-validate: $(call obj,release,$(KMODEL_VALIDATE_SRCS)) $(B)/lib/libkmodel.a $(B)/lib/libvmctl.a
+	@mkdir -p $(@D)
+	$(CC) $(VFLAGS_release) -o $@ $^ $(KMODEL_LIBS)
+ALL_TARGETS += $(B)/bin/kmodel-validate
+DEP_FILES += $(patsubst %.o,%.d,$(call obj,release,$(KMODEL_VALIDATE_SRCS)))
+
+.PHONY: validate-model
+# The costs: results/calibration.json from `make bench` when it exists, else measured now.
+validate-model: $(B)/bin/kmodel-validate $(B)/bin/kmodel-calibrate
+	@mkdir -p results
+	@if [ -f results/calibration.json ]; then cal=results/calibration.json; \
+	else cal=$(B)/calibration-now.json; echo "validate-model: measuring the calibration now ($$cal)"; \
+	$(B)/bin/kmodel-calibrate >$$cal; fi; \
+	$(B)/bin/kmodel-validate --out results --calibration $$cal
