@@ -740,6 +740,7 @@ int slab_cache_create(struct km *km, const char *name, uint32_t object_size, uin
 uint32_t slab_alloc(struct km *km, int cache);
 void slab_free(struct km *km, int cache, uint32_t slab_id);
 void slab_init_caches(struct km *km);
+void slab_seed(struct km *km, int cache, uint64_t total, uint64_t inuse);
 void slab_check_cache(const struct km *km, int cache);
 uint64_t slab_total_pages(const struct km *km, bool reclaimable);
 /* Kernel objects of processes: allocate `n` objects of kind k (negative n frees). */

@@ -351,6 +351,34 @@ void kobj_alloc(struct km *km, enum km_kobj k, int64_t n)
             free_one(km, cache);
 }
 
+/* Start a cache in a given state: `total` objects in slabs, `inuse` of them allocated, the
+ * free ones spread over the slabs as a long-running machine's partial slabs have them. */
+void slab_seed(struct km *km, int cache, uint64_t total, uint64_t inuse)
+{
+    for (uint64_t i = 0; i < total; i++)
+        if (slab_alloc(km, cache) == KM_NIL)
+            return;
+    struct km_slab_cache *c = &km->caches[cache];
+    uint64_t nids = c->nr_slabs, k = 0;
+    uint32_t *ids = malloc(nids * sizeof(*ids));
+    if (ids == NULL)
+        return;
+    for (uint32_t id = c->full.head; id != KM_NIL && k < nids; id = km->slabs[id].next)
+        ids[k++] = id;
+    for (int cpu = 0; cpu < km->cfg.ncpus && k < nids; cpu++)
+        if (c->cpu_slab[cpu] != KM_NIL)
+            ids[k++] = c->cpu_slab[cpu];
+    uint64_t to_free = total > inuse ? total - inuse : 0;
+    for (uint64_t round = 0; to_free > 0 && round < c->l.objects; round++)
+        for (uint64_t i = 0; i < k && to_free > 0; i++) {
+            if (km->slabs[ids[i]].inuse <= 1)
+                continue;
+            slab_free(km, cache, ids[i]);
+            to_free--;
+        }
+    free(ids);
+}
+
 /*
  * The caches the model allocates from, with this machine's object sizes (6.18, x86-64), read
  * from /sys/kernel/slab on the reference VM: object_size, alignment flags, constructors.

@@ -45,8 +45,7 @@ int e8_slab(void)
         return -1;
     int c = km->kcache[KM_KO_VMA];
     /* Seed the cache with the machine's state: total_objects allocated, the free ones freed. */
-    kobj_alloc(km, KM_KO_VMA, t0);
-    kobj_alloc(km, KM_KO_VMA, -(t0 - o0));
+    slab_seed(km, c, (uint64_t)t0, (uint64_t)o0);
     uint64_t ms0 = km->caches[c].nr_slabs, ma0 = km->caches[c].nr_active;
     uint64_t mm0 = km->nr_maple_nodes;
     struct km_mm *mm = proc_create(km, "e8", 0);

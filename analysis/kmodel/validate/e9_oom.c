@@ -1,8 +1,9 @@
 /*
  * e9_oom.c — E9: the OOM victim (exact). Two memory hogs in a 256 MiB cgroup without swap:
- * hog 1 holds 160 MiB, then hog 2 asks for 128 MiB. With oom_score_adj -500 on hog 1 the
- * smaller hog 2 is the victim; with equal adjustments hog 1, the bigger, is killed although
- * hog 2 caused the OOM. The model names the victim in each case.
+ * hog 1 holds 160 MiB, then hog 2 asks for 128 MiB and causes the OOM. With equal
+ * oom_score_adj hog 1, the bigger, is killed; with oom_score_adj 500 on hog 2 the smaller
+ * hog 2 is. The model names the victim in each case. (Positive adjustments only: root in this
+ * VM lacks CAP_SYS_RESOURCE, which lowering oom_score_adj needs.)
  */
 #include "analysis/kmodel/validate/validate.h"
 
@@ -46,12 +47,12 @@ static pid_t hog(const char *cg, uint64_t bytes, int adj, int readyfd)
 }
 
 /* Which hog the kernel killed: 1, 2, or 0 (none within 30 s). */
-static int real_victim(const char *cg, int adj1)
+static int real_victim(const char *cg, int adj2)
 {
     int fd[2];
     if (pipe(fd) != 0)
         return -1;
-    pid_t h1 = hog(cg, 160ULL << 20, adj1, fd[1]);
+    pid_t h1 = hog(cg, 160ULL << 20, 0, fd[1]);
     close(fd[1]);
     char c;
     if (read(fd[0], &c, 1) != 1) {
@@ -60,7 +61,7 @@ static int real_victim(const char *cg, int adj1)
         return -1;
     }
     close(fd[0]);
-    pid_t h2 = hog(cg, 128ULL << 20, 0, -1);
+    pid_t h2 = hog(cg, 128ULL << 20, adj2, -1);
     int victim = 0;
     time_t t0 = time(NULL);
     while (time(NULL) - t0 < 30 && victim == 0) {
@@ -80,7 +81,7 @@ static int real_victim(const char *cg, int adj1)
     return victim;
 }
 
-static int model_victim(int adj1)
+static int model_victim(int adj2)
 {
     struct km *km = v_model(0, 0, 50);
     if (km == NULL)
@@ -88,7 +89,7 @@ static int model_victim(int adj1)
     int g = memcg_create(km, "e9");
     km->memcg[g].limit = LIMIT / 4096;
     struct km_mm *a = proc_create(km, "hog1", g), *b = proc_create(km, "hog2", g);
-    a->oom_score_adj = adj1;
+    b->oom_score_adj = adj2;
     int e;
     uint64_t pa = vma_mmap(km, a, 0, 160ULL << 20, KM_PROT_READ | KM_PROT_WRITE,
                            KM_MAP_PRIVATE | KM_MAP_ANON, -1, 0, &e);
@@ -109,7 +110,7 @@ int e9_oom(void)
         v_skip("E9", "needs root (memory cgroup, oom_score_adj < 0)");
         return -1;
     }
-    static const int adj[] = {-500, 0};
+    static const int adj[] = {500, 0};
     for (int k = 0; k < 2; k++) {
         char name[64], cg[256], val[32];
         snprintf(name, sizeof(name), "libmini-kmodel-e9-%d", k);
@@ -122,7 +123,7 @@ int e9_oom(void)
         vmctl_cgroup_write(cg, "memory.memsw.limit_in_bytes", val); /* no swap for them */
         int r = real_victim(cg, adj[k]), m = model_victim(adj[k]);
         char q[96];
-        snprintf(q, sizeof(q), "victim (hog 1 160 MiB adj %d, hog 2 128 MiB adj 0)", adj[k]);
+        snprintf(q, sizeof(q), "victim (hog 1 160 MiB adj 0, hog 2 128 MiB adj %d)", adj[k]);
         v_row("E9", q, r, m, T_EXACT, 0, "exact");
     }
     vmctl_restore();
