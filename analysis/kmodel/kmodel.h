@@ -253,7 +253,8 @@ int calib_load(struct km_calib *c, const char *path, char *err, size_t errlen);
 #define KM_VMSTAT_LIST(X)                                                                          \
     X(pgpgin)                                                                                      \
     X(pgpgout)                                                                                     \
-    X(pswpin) X(pswpout) X(pgalloc_dma) X(pgalloc_dma32) X(pgalloc_normal) X(pgalloc_movable)      \
+    X(pswpin)                                                                                      \
+    X(pswpout) X(pgalloc_dma) X(pgalloc_dma32) X(pgalloc_normal) X(pgalloc_movable)                \
         X(allocstall_dma) X(allocstall_dma32) X(allocstall_normal) X(allocstall_movable) X(pgfree) \
             X(pgactivate) X(pgdeactivate) X(pglazyfree) X(pgfault) X(pgmajfault) X(pglazyfreed)    \
                 X(pgrefill) X(pgreuse) X(pgsteal_kswapd) X(pgsteal_direct) X(pgscan_kswapd)        \

@@ -21,7 +21,7 @@ $(VDIR_$(1))/lib/libkmodel.a: $(call obj,$(1),$(KMODEL_LIB_SRCS))
 $(VDIR_$(1))/bin/kmodel: $(call obj,$(1),$(KMODEL_MAIN)) $(VDIR_$(1))/lib/libkmodel.a
 	@mkdir -p $$(@D)
 	$$(CC) $$(VFLAGS_$(1)) $$(VLDFLAGS_$(1)) -o $$@ $$^ $$(KMODEL_LIBS)
-DEP_FILES += $(patsubst %.o,%.d,$(call obj,$(1),$(KMODEL_LIB_SRCS) $(KMODEL_MAIN)))
+DEP_FILES += $(patsubst %.o,%.d,$(call obj,$(1),$(KMODEL_LIB_SRCS) $(KMODEL_MAIN) $(KMODEL_DIR)/os_sim.c))
 endef
 $(foreach v,$(KMODEL_VARIANTS),$(eval $(call KMODEL_VARIANT,$(v))))
 
@@ -29,9 +29,10 @@ ALL_TARGETS += $(B)/bin/kmodel
 TEST_DEPS += $(VDIR_debug)/bin/kmodel $(VDIR_asan)/bin/kmodel
 
 # Unit and known-answer test programs: tests/kmodel/NAME.c, run in the debug and asan variants.
+# They link os_sim.o too (libmini's OS layer over the model), which only os_sim.c's test uses.
 KMODEL_TESTS := $(basename $(notdir $(wildcard tests/kmodel/*.c)))
 define KMODEL_TEST
-$(VDIR_$(1))/tests/kmodel/$(2): $(call obj,$(1),tests/kmodel/$(2).c) $(VDIR_$(1))/lib/libkmodel.a
+$(VDIR_$(1))/tests/kmodel/$(2): $(call obj,$(1),tests/kmodel/$(2).c) $(call obj,$(1),$(KMODEL_DIR)/os_sim.c) $(VDIR_$(1))/lib/libkmodel.a
 	@mkdir -p $$(@D)
 	$$(CC) $$(VFLAGS_$(1)) $$(VLDFLAGS_$(1)) -g -o $$@ $$^ $$(KMODEL_LIBS)
 TEST_DEPS += $(VDIR_$(1))/tests/kmodel/$(2)

@@ -64,7 +64,8 @@ static struct res real_e1(enum mode m, size_t n)
     long f0 = minflt(), f1;
     if (m == M_POPULATE) {
         f0 = minflt();
-        p = mmap(NULL, len, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_POPULATE, -1, 0);
+        p = mmap(NULL, len, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_POPULATE, -1,
+                 0);
         f1 = minflt();
         /* A flag change splits it from a neighbour it may have merged with, so that smaps
          * shows exactly this range. */
@@ -95,9 +96,9 @@ static struct res model_e1(enum mode m, size_t n)
     int e;
     uint64_t len = n * 4096;
     uint64_t f0 = mm->minflt, rss0 = proc_rss(mm);
-    uint64_t a = vma_mmap(km, mm, 0, len, KM_PROT_READ | KM_PROT_WRITE,
-                          KM_MAP_PRIVATE | KM_MAP_ANON | (m == M_POPULATE ? KM_MAP_POPULATE : 0), -1,
-                          0, &e);
+    uint64_t a =
+        vma_mmap(km, mm, 0, len, KM_PROT_READ | KM_PROT_WRITE,
+                 KM_MAP_PRIVATE | KM_MAP_ANON | (m == M_POPULATE ? KM_MAP_POPULATE : 0), -1, 0, &e);
     if (m != M_POPULATE) {
         vma_madvise(km, mm, a, len, KM_MADV_NOHUGEPAGE);
         for (size_t i = 0; i < n; i++) {
@@ -128,7 +129,8 @@ TEST_BEGIN(e1_fault_counts_model_formula_and_real)
             continue;
         struct res rl = real_e1((enum mode)m, n);
         expect_d_eq(rl.faults, md.faults, "real vs model %s faults", mode_names[m]);
-        expect_d_eq(rl.resident_pages, md.resident_pages, "real vs model %s resident", mode_names[m]);
+        expect_d_eq(rl.resident_pages, md.resident_pages, "real vs model %s resident",
+                    mode_names[m]);
     }
 }
 TEST_END
@@ -146,7 +148,8 @@ TEST_BEGIN(e2_page_table_cost_model_and_real)
 {
     const size_t gib = 1ULL << 30, len = 2 * gib;
     /* Real: a 1 GiB-aligned 2 GiB region. */
-    char *raw = mmap(NULL, len + gib, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+    char *raw = mmap(NULL, len + gib, PROT_READ | PROT_WRITE,
+                     MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
     require_true(raw != MAP_FAILED, "mmap");
     char *p = (char *)(((uintptr_t)raw + gib - 1) & ~(uintptr_t)(gib - 1));
     if (p > raw)
@@ -175,8 +178,9 @@ TEST_BEGIN(e2_page_table_cost_model_and_real)
     if (vma_mmap(km, mm, lib, 4096, KM_PROT_READ | KM_PROT_WRITE,
                  KM_MAP_PRIVATE | KM_MAP_ANON | KM_MAP_FIXED, -1, 0, &e))
         fault_touch(km, mm, lib, KM_TOUCH_WRITE);
-    uint64_t a = vma_mmap(km, mm, (uint64_t)(uintptr_t)p, len, KM_PROT_READ | KM_PROT_WRITE,
-                          KM_MAP_PRIVATE | KM_MAP_ANON | KM_MAP_NORESERVE | KM_MAP_FIXED, -1, 0, &e);
+    uint64_t a =
+        vma_mmap(km, mm, (uint64_t)(uintptr_t)p, len, KM_PROT_READ | KM_PROT_WRITE,
+                 KM_MAP_PRIVATE | KM_MAP_ANON | KM_MAP_NORESERVE | KM_MAP_FIXED, -1, 0, &e);
     require_true(a == (uint64_t)(uintptr_t)p, "model mmap at the real address");
     vma_madvise(km, mm, a, len, KM_MADV_NOHUGEPAGE);
     struct e2 model;
@@ -192,9 +196,12 @@ TEST_BEGIN(e2_page_table_cost_model_and_real)
     km_destroy(km);
 
     /* 1024 PTE pages + 2 PMD pages (+ a PUD page when the region starts a new 512 GiB). */
-    expect_true(model.grow == 4 * (1024 + 2) || model.grow == 4 * (1024 + 3), "model growth %ld", model.grow);
-    expect_d_eq(model.after_dontneed, model.grow - 4 * 1024, "model: PTE pages freed by MADV_DONTNEED");
-    expect_true(model.after_munmap == 0 || model.after_munmap == 4, "model: all freed by munmap (%ld)", model.after_munmap);
+    expect_true(model.grow == 4 * (1024 + 2) || model.grow == 4 * (1024 + 3), "model growth %ld",
+                model.grow);
+    expect_d_eq(model.after_dontneed, model.grow - 4 * 1024,
+                "model: PTE pages freed by MADV_DONTNEED");
+    expect_true(model.after_munmap == 0 || model.after_munmap == 4,
+                "model: all freed by munmap (%ld)", model.after_munmap);
     test_skip_if(!real_ok, "real half not comparable under ASan (shadow memory)");
     expect_d_eq(real.grow, model.grow, "VmPTE growth real vs model");
     expect_d_eq(real.after_dontneed, model.after_dontneed, "after MADV_DONTNEED real vs model");
@@ -204,5 +211,6 @@ TEST_END
 
 int main(int argc, char **argv)
 {
-    return TEST_MAIN(argc, argv, e1_fault_counts_model_formula_and_real, e2_page_table_cost_model_and_real);
+    return TEST_MAIN(argc, argv, e1_fault_counts_model_formula_and_real,
+                     e2_page_table_cost_model_and_real);
 }

@@ -5,7 +5,7 @@
  */
 #include "tests/kmodel/kmtest.h"
 
-#define RW (KM_PROT_READ | KM_PROT_WRITE)
+#define RW   (KM_PROT_READ | KM_PROT_WRITE)
 #define ANON (KM_MAP_PRIVATE | KM_MAP_ANON)
 
 static uint64_t map(struct km *km, struct km_mm *mm, uint64_t len)
@@ -38,8 +38,10 @@ TEST_BEGIN(scan_balance_follows_swappiness)
         /* No cost history: the fractions are swappiness : 200 - swappiness. */
         uint64_t anon = lru_size(km, cg, KM_LRU_INACTIVE_ANON) >> 4;
         uint64_t file = lru_size(km, cg, KM_LRU_INACTIVE_FILE) >> 4;
-        expect_u64_eq(nr[KM_LRU_INACTIVE_ANON], anon * (uint64_t)sw[i] / 200, "anon at swappiness %d", sw[i]);
-        expect_u64_eq(nr[KM_LRU_INACTIVE_FILE], file * (uint64_t)(200 - sw[i]) / 200, "file at swappiness %d", sw[i]);
+        expect_u64_eq(nr[KM_LRU_INACTIVE_ANON], anon * (uint64_t)sw[i] / 200,
+                      "anon at swappiness %d", sw[i]);
+        expect_u64_eq(nr[KM_LRU_INACTIVE_FILE], file * (uint64_t)(200 - sw[i]) / 200,
+                      "file at swappiness %d", sw[i]);
     }
     km->memcg[cg].swappiness = 0;
     struct km_scan_control sc;
@@ -89,7 +91,8 @@ TEST_BEGIN(first_reference_keeps_then_reclaims)
     expect_u64_ge(km->memcg[cg].pgsteal[0], 1, "and some reclaimed");
     /* Every scanned page had its young bit: the first pass keeps them, then they go. */
     expect_u64_eq(km->vm[KM_VM_pswpout] + km->vm[KM_VM_swpout_zero], km->memcg[cg].pgsteal[0], "");
-    expect_u64_ge(km->memcg[cg].pgscan[0], 2 * km->memcg[cg].pgsteal[0], "at least two scans per reclaimed page");
+    expect_u64_ge(km->memcg[cg].pgscan[0], 2 * km->memcg[cg].pgsteal[0],
+                  "at least two scans per reclaimed page");
     km_check_all(km);
     km_destroy(km);
 }
@@ -227,7 +230,7 @@ int main(int argc, char **argv)
 {
     return TEST_MAIN(argc, argv, scan_balance_follows_swappiness, inactive_is_low_ratio,
                      first_reference_keeps_then_reclaims, zero_pages_use_the_zeromap,
-                     sequential_swapin_reads_ahead_eight_pages, madv_free_pages_are_dropped_without_swap,
-                     refaulting_file_pages_activate, cache_trim_mode_spares_anon,
-                     kswapd_wakes_below_low_and_balances_to_high);
+                     sequential_swapin_reads_ahead_eight_pages,
+                     madv_free_pages_are_dropped_without_swap, refaulting_file_pages_activate,
+                     cache_trim_mode_spares_anon, kswapd_wakes_below_low_and_balances_to_high);
 }

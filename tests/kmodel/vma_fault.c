@@ -7,7 +7,7 @@
 
 #include <errno.h>
 
-#define RW (KM_PROT_READ | KM_PROT_WRITE)
+#define RW   (KM_PROT_READ | KM_PROT_WRITE)
 #define ANON (KM_MAP_PRIVATE | KM_MAP_ANON)
 
 static uint64_t map(struct km *km, struct km_mm *mm, uint64_t len)
@@ -32,7 +32,8 @@ TEST_BEGIN(adjacent_mappings_merge_and_split)
     uint64_t vma_objs = km->caches[km->kcache[KM_KO_VMA]].nr_active;
     expect_d_eq(vma_munmap(km, mm, b + 4096, 4096), 0, "");
     expect_zu_eq(mm->nvma, n0 + 2, "a hole in the middle splits it");
-    expect_u64_eq(km->caches[km->kcache[KM_KO_VMA]].nr_active, vma_objs + 1, "one more vm_area_struct");
+    expect_u64_eq(km->caches[km->kcache[KM_KO_VMA]].nr_active, vma_objs + 1,
+                  "one more vm_area_struct");
     expect_d_eq(vma_mprotect(km, mm, a, 4096, KM_PROT_READ), 0, "");
     expect_zu_eq(mm->nvma, n0 + 4, "mprotect of one page in the middle splits in three");
     expect_d_eq(vma_mprotect(km, mm, a, 4096, RW), 0, "");
@@ -54,7 +55,8 @@ TEST_BEGIN(brk_grows_one_vma_and_is_charged)
     struct km_vma *v = vma_find(mm, b0);
     require_true(v != NULL, "");
     expect_u64_eq(v->end, (b0 + 300000 + 4095) & ~4095ULL, "one heap VMA");
-    expect_u64_eq(km->committed - c0, ((b0 + 300000 + 4095) & ~4095ULL) / 4096 - b0 / 4096, "brk charged");
+    expect_u64_eq(km->committed - c0, ((b0 + 300000 + 4095) & ~4095ULL) / 4096 - b0 / 4096,
+                  "brk charged");
     fault_touch_range(km, mm, b0, 300000, KM_TOUCH_WRITE, 1);
     expect_u64_eq(vma_brk(km, mm, b0 + 4096), b0 + 4096, "shrink");
     expect_u64_eq(km->committed - c0, 1, "shrink releases the charge");
@@ -110,7 +112,8 @@ TEST_BEGIN(dontneed_drops_rss_not_commit_free_is_lazy)
     expect_d_eq(vma_madvise(km, mm, a + len / 2, len / 2, KM_MADV_FREE), 0, "");
     expect_u64_eq(proc_rss(mm), rss - len / 2 / 4096, "FREE keeps RSS until reclaim");
     expect_u64_eq(km->vm[KM_VM_pglazyfree], len / 2 / 4096, "");
-    expect_u64_eq(lru_size(km, -1, KM_LRU_INACTIVE_FILE), len / 2 / 4096, "lazyfree pages on the file LRU");
+    expect_u64_eq(lru_size(km, -1, KM_LRU_INACTIVE_FILE), len / 2 / 4096,
+                  "lazyfree pages on the file LRU");
     uint64_t f0 = mm->minflt;
     fault_touch(km, mm, a, KM_TOUCH_READ);
     expect_u64_eq(mm->minflt - f0, 1, "a DONTNEED'd page faults again (zero page)");
@@ -129,7 +132,8 @@ TEST_BEGIN(mremap_moves_pages_and_keeps_them)
     /* Block growth in place with a neighbour above... the next mapping goes below, so map one
      * right above with MAP_FIXED. */
     int e;
-    uint64_t blk = vma_mmap(km, mm, a + 8 * 4096, 4096, KM_PROT_READ, ANON | KM_MAP_FIXED, -1, 0, &e);
+    uint64_t blk =
+        vma_mmap(km, mm, a + 8 * 4096, 4096, KM_PROT_READ, ANON | KM_MAP_FIXED, -1, 0, &e);
     require_true(blk != 0, "");
     fault_touch_range(km, mm, a, 8 * 4096, KM_TOUCH_WRITE, 1);
     uint64_t c0 = km->committed, f0 = mm->minflt;
@@ -214,8 +218,9 @@ TEST_END
 
 int main(int argc, char **argv)
 {
-    return TEST_MAIN(argc, argv, adjacent_mappings_merge_and_split, brk_grows_one_vma_and_is_charged,
-                     cow_after_fork_copies_then_reuses, dontneed_drops_rss_not_commit_free_is_lazy,
-                     mremap_moves_pages_and_keeps_them, thp_fault_maps_2m_and_splits_on_partial_unmap,
+    return TEST_MAIN(argc, argv, adjacent_mappings_merge_and_split,
+                     brk_grows_one_vma_and_is_charged, cow_after_fork_copies_then_reuses,
+                     dontneed_drops_rss_not_commit_free_is_lazy, mremap_moves_pages_and_keeps_them,
+                     thp_fault_maps_2m_and_splits_on_partial_unmap,
                      segv_outside_mappings_and_on_prot_none, max_map_count_limits_mappings);
 }
