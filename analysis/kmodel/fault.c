@@ -174,7 +174,7 @@ static int wp_page(struct km *km, struct km_mm *mm, struct km_vma *v, uint64_t *
         fault_free_anon(km, pfn);
         return 1; /* retry the access */
     }
-    if (fr_test(of, KM_PG_NONZERO))
+    if (fr_test(of, KM_PG_NONZERO) || (pte & KM_PTE_NONZERO))
         fr_set(&km->frames[pfn], KM_PG_NONZERO);
     *e = 0;
     pt->nr--;
@@ -313,8 +313,13 @@ int fault_touch(struct km *km, struct km_mm *mm, uint64_t addr, enum km_touch ho
                     return 0;
                 }
                 if (pte & KM_PTE_WRITE) {
-                    *e = pte | KM_PTE_YOUNG | KM_PTE_DIRTY;
-                    set_content(&km->frames[KM_PTE_PFN(pte)], how);
+                    /* The content flag rides in the PTE, so that a hit touches no frame. */
+                    if (how == KM_TOUCH_WRITE) {
+                        *e = pte | KM_PTE_YOUNG | KM_PTE_DIRTY | KM_PTE_NONZERO;
+                    } else {
+                        *e = (pte | KM_PTE_YOUNG | KM_PTE_DIRTY) & ~KM_PTE_NONZERO;
+                        set_content(&km->frames[KM_PTE_PFN(pte)], how);
+                    }
                     return 0;
                 }
             }

@@ -254,12 +254,13 @@ int calib_load(struct km_calib *c, const char *path, char *err, size_t errlen);
     X(pgpgin)                                                                                      \
     X(pgpgout)                                                                                     \
     X(pswpin)                                                                                      \
-    X(pswpout) X(pgalloc_dma) X(pgalloc_dma32) X(pgalloc_normal) X(pgalloc_movable)                \
-        X(allocstall_dma) X(allocstall_dma32) X(allocstall_normal) X(allocstall_movable) X(pgfree) \
-            X(pgactivate) X(pgdeactivate) X(pglazyfree) X(pgfault) X(pgmajfault) X(pglazyfreed)    \
-                X(pgrefill) X(pgreuse) X(pgsteal_kswapd) X(pgsteal_direct) X(pgscan_kswapd)        \
-                    X(pgscan_direct) X(pgscan_direct_throttle) X(pgscan_anon) X(pgscan_file)       \
-                        X(pgsteal_anon) X(pgsteal_file) X(pginodesteal) X(pageoutrun) X(pgrotated) \
+    X(pswpout)                                                                                     \
+    X(pgalloc_dma) X(pgalloc_dma32) X(pgalloc_normal) X(pgalloc_movable) X(allocstall_dma)         \
+        X(allocstall_dma32) X(allocstall_normal) X(allocstall_movable) X(pgfree) X(pgactivate)     \
+            X(pgdeactivate) X(pglazyfree) X(pgfault) X(pgmajfault) X(pglazyfreed) X(pgrefill)      \
+                X(pgreuse) X(pgsteal_kswapd) X(pgsteal_direct) X(pgscan_kswapd) X(pgscan_direct)   \
+                    X(pgscan_direct_throttle) X(pgscan_anon) X(pgscan_file) X(pgsteal_anon)        \
+                        X(pgsteal_file) X(pginodesteal) X(pageoutrun) X(pgrotated)                 \
                             X(kswapd_low_wmark_hit_quickly) X(kswapd_high_wmark_hit_quickly)       \
                                 X(workingset_refault_anon) X(workingset_refault_file)              \
                                     X(workingset_activate_anon) X(workingset_activate_file)        \
@@ -342,10 +343,13 @@ enum km_gfp_kind {
 #define KM_PTE_ZERO     16ull /* present, maps the shared zero page */
 #define KM_PTE_SWAP     32ull /* not present: payload is a swap slot */
 #define KM_PTE_NOACCESS 64ull /* present but PROT_NONE: every access takes the slow path */
-#define KM_PTE_SHIFT    12
-#define KM_PTE_PFN(e)   ((uint32_t)((e) >> KM_PTE_SHIFT))
+#define KM_PTE_NONZERO                                                                             \
+    128ull /* written with non-zero data through this PTE (moves to the
+                                  frame's KM_PG_NONZERO when the page is unmapped) */
+#define KM_PTE_SHIFT  12
+#define KM_PTE_PFN(e) ((uint32_t)((e) >> KM_PTE_SHIFT))
 /* Slot number that names a PTE table's huge entry (a PMD-mapped THP) in rmap callbacks. */
-#define KM_HUGE_SLOT    512u
+#define KM_HUGE_SLOT  512u
 
 /*
  * A table. Upper levels hold pointers to their children. A PTE table whose `huge` is non-zero

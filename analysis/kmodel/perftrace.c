@@ -25,26 +25,30 @@
 #include <stdlib.h>
 #include <string.h>
 
-enum { EV_FAULT, EV_MMAP };
+/* A fault sample or an mmap record, 16 bytes; mmap details live in their own array. */
+#define EV_MMAP (1ULL << 63) /* in addr: this is mmap record number `aux` */
+#define EV_READ (1ULL << 62) /* in addr: the fault was inferred to be a read */
 
 struct ev {
     uint64_t addr;
-    uint64_t len;   /* EV_MMAP */
-    uint64_t pgoff; /* EV_MMAP: page offset in the file */
     uint32_t pid;
-    uint32_t line;
-    int16_t file; /* EV_MMAP: model file id, -1 anon, -2 special (vdso...) */
-    uint8_t type;
-    uint8_t prot; /* EV_MMAP: KM_PROT_*; EV_FAULT: 1 = inferred read */
-    uint8_t shared;
+    uint32_t aux; /* line number of a sample, index of an mmap record */
+};
+
+struct mrec {
+    uint64_t addr, len, pgoff;
+    int file; /* model file id, -1 anon, -2 special (vdso...) */
+    uint8_t prot, shared;
 };
 
 struct evbuf {
     struct ev *v;
     size_t n, cap;
+    struct mrec *m;
+    size_t nm, mcap;
 };
 
-static int push(struct evbuf *b, const struct ev *e)
+static int push(struct evbuf *b, uint64_t addr, uint32_t pid, uint32_t aux)
 {
     if (b->n == b->cap) {
         size_t cap = b->cap ? b->cap * 2 : 4096;
@@ -54,15 +58,83 @@ static int push(struct evbuf *b, const struct ev *e)
         b->v = n;
         b->cap = cap;
     }
-    b->v[b->n++] = *e;
+    b->v[b->n++] = (struct ev){addr, pid, aux};
     return 0;
 }
 
-/* ---- A set of (pid, vpn) keys ------------------------------------------------------------- */
+static int push_mmap(struct evbuf *b, const struct mrec *m, uint32_t pid)
+{
+    if (b->nm == b->mcap) {
+        size_t cap = b->mcap ? b->mcap * 2 : 256;
+        struct mrec *n = realloc(b->m, cap * sizeof(*n));
+        if (n == NULL)
+            return -1;
+        b->m = n;
+        b->mcap = cap;
+    }
+    b->m[b->nm] = *m;
+    return push(b, EV_MMAP, pid, (uint32_t)b->nm++);
+}
+
+/* A line reader over a big buffer (fgets is a third of the parse time). */
+struct reader {
+    FILE *in;
+    char *buf;
+    size_t len, pos, cap;
+    bool eof;
+};
+
+/* The next line without its newline; NULL at the end; *toolong if it did not fit. */
+static char *next_line(struct reader *r, bool *toolong, size_t *len)
+{
+    *toolong = false;
+    for (;;) {
+        char *nl = memchr(r->buf + r->pos, '\n', r->len - r->pos);
+        if (nl) {
+            char *line = r->buf + r->pos;
+            *nl = '\0';
+            *len = (size_t)(nl - line);
+            r->pos = (size_t)(nl - r->buf) + 1;
+            return line;
+        }
+        if (r->eof) {
+            if (r->pos == r->len)
+                return NULL;
+            if (r->len == r->cap) {
+                *toolong = true;
+                return NULL;
+            }
+            char *line = r->buf + r->pos;
+            r->buf[r->len] = '\0';
+            *len = r->len - r->pos;
+            r->pos = r->len;
+            return line;
+        }
+        memmove(r->buf, r->buf + r->pos, r->len - r->pos);
+        r->len -= r->pos;
+        r->pos = 0;
+        if (r->len == r->cap) {
+            *toolong = true;
+            return NULL;
+        }
+        size_t got = fread(r->buf + r->len, 1, r->cap - r->len, r->in);
+        r->len += got;
+        if (got == 0)
+            r->eof = true;
+    }
+}
+
+/* ---- A set of (pid, vpn) keys: 2 MiB chunks with a 512-bit map each (traces are local) --- */
+
+struct chunk {
+    uint64_t key; /* (pid << 27 | vpn >> 9) + 1; 0 marks an empty slot */
+    uint64_t bits[8];
+};
 
 struct kset {
-    uint64_t *k;
+    struct chunk *c;
     size_t cap, n;
+    size_t last; /* the chunk used last */
 };
 
 static uint64_t mix(uint64_t x)
@@ -73,30 +145,50 @@ static uint64_t mix(uint64_t x)
     return x;
 }
 
-static int kset_add(struct kset *s, uint64_t key) /* 1 if it was there already */
+static int kset_grow(struct kset *s)
 {
-    if ((s->n + 1) * 2 > s->cap) {
-        size_t ocap = s->cap;
-        uint64_t *ok = s->k;
-        s->cap = ocap ? ocap * 2 : 1 << 16;
-        s->k = calloc(s->cap, sizeof(uint64_t));
-        if (s->k == NULL)
+    size_t ocap = s->cap;
+    struct chunk *old = s->c;
+    s->cap = ocap ? ocap * 2 : 1 << 12;
+    s->c = calloc(s->cap, sizeof(*s->c));
+    if (s->c == NULL)
+        return -1;
+    for (size_t i = 0; i < ocap; i++) {
+        if (!old[i].key)
+            continue;
+        size_t j = mix(old[i].key) & (s->cap - 1);
+        while (s->c[j].key)
+            j = (j + 1) & (s->cap - 1);
+        s->c[j] = old[i];
+    }
+    free(old);
+    s->last = 0;
+    return 0;
+}
+
+/* Add (pid, vpn); 1 if it was there already, -1 out of memory. */
+static int kset_add(struct kset *s, uint32_t pid, uint64_t vpn)
+{
+    uint64_t key = (((uint64_t)pid << 27) ^ (vpn >> 9)) + 1;
+    struct chunk *c = s->cap ? &s->c[s->last] : NULL;
+    if (c == NULL || c->key != key) {
+        if ((s->n + 1) * 2 > s->cap && kset_grow(s) != 0)
             return -1;
-        s->n = 0;
-        for (size_t i = 0; i < ocap; i++)
-            if (ok[i])
-                kset_add(s, ok[i]);
-        free(ok);
+        size_t i = mix(key) & (s->cap - 1);
+        while (s->c[i].key && s->c[i].key != key)
+            i = (i + 1) & (s->cap - 1);
+        if (!s->c[i].key) {
+            s->c[i].key = key;
+            s->n++;
+        }
+        s->last = i;
+        c = &s->c[i];
     }
-    key++; /* 0 marks an empty slot */
-    size_t i = mix(key) & (s->cap - 1);
-    while (s->k[i]) {
-        if (s->k[i] == key)
-            return 1;
-        i = (i + 1) & (s->cap - 1);
-    }
-    s->k[i] = key;
-    s->n++;
+    uint64_t bit = 1ULL << (vpn & 63);
+    uint64_t *w = &c->bits[(vpn >> 6) & 7];
+    if (*w & bit)
+        return 1;
+    *w |= bit;
     return 0;
 }
 
@@ -198,15 +290,24 @@ int perf_replay(struct km *km, const char *name, FILE *in, struct perf_stats *st
     struct evbuf b = {0};
     struct kset seen = {0};
     memset(st, 0, sizeof(*st));
-    char line[8192];
     unsigned long lineno = 0;
-    while (fgets(line, sizeof(line), in)) {
+    struct reader rd = {.in = in, .cap = 1 << 20};
+    rd.buf = malloc(rd.cap + 1);
+    if (rd.buf == NULL)
+        PFAIL("out of host memory");
+    for (;;) {
+        bool toolong;
+        size_t ll = 0;
+        char *line = next_line(&rd, &toolong, &ll);
+        if (toolong) {
+            lineno++;
+            PFAIL("line longer than 1 MiB");
+        }
+        if (line == NULL)
+            break;
         lineno++;
-        size_t len = strlen(line);
-        if (len == sizeof(line) - 1 && line[len - 1] != '\n')
-            PFAIL("line longer than %zu bytes", sizeof(line) - 2);
-        if (len && line[len - 1] == '\n')
-            line[--len] = '\0';
+        if (memchr(line, '\0', ll) != NULL)
+            PFAIL("NUL byte in the trace");
         st->lines++;
         const char *p = skip_sp(line);
         if (*p == '\0' || *p == '#')
@@ -247,10 +348,7 @@ int perf_replay(struct km *km, const char *name, FILE *in, struct perf_stats *st
             r += 3;
             if (strlen(r) < 4)
                 PFAIL("bad MMAP2 protection");
-            struct ev e = {0};
-            e.type = EV_MMAP;
-            e.pid = (uint32_t)pid;
-            e.line = (uint32_t)lineno;
+            struct mrec e = {0};
             e.addr = start & ~(KM_PAGE_SIZE - 1);
             e.len = ((start + mlen + KM_PAGE_SIZE - 1) & ~(KM_PAGE_SIZE - 1)) - e.addr;
             e.prot =
@@ -268,11 +366,11 @@ int perf_replay(struct km *km, const char *name, FILE *in, struct perf_stats *st
                 int f = file_for(km, path, e.pgoff + (e.len >> KM_PAGE_SHIFT));
                 if (f < 0)
                     PFAIL("too many mapped files (max %d)", KM_MAX_FILES);
-                e.file = (int16_t)f;
+                e.file = f;
             }
             if (e.addr >= (1ULL << 47) || e.len == 0 || e.addr + e.len > (1ULL << 47))
                 continue;
-            if (push(&b, &e))
+            if (push_mmap(&b, &e, (uint32_t)pid))
                 PFAIL("out of host memory");
             st->mmaps++;
             continue;
@@ -287,29 +385,26 @@ int perf_replay(struct km *km, const char *name, FILE *in, struct perf_stats *st
             st->skipped++;
             continue;
         }
-        struct ev e = {0};
-        e.type = EV_FAULT;
-        e.pid = (uint32_t)pid;
-        e.line = (uint32_t)lineno;
-        e.addr = addr;
-        if (push(&b, &e))
+        if (push(&b, addr, (uint32_t)pid, (uint32_t)lineno))
             PFAIL("out of host memory");
         st->samples++;
     }
     if (ferror(in))
         PFAIL("read error");
+    free(rd.buf);
+    rd.buf = NULL;
     /* Backwards: a fault whose page faults again later was a read. */
     for (size_t i = b.n; i-- > 0;) {
         struct ev *e = &b.v[i];
-        if (e->type != EV_FAULT)
+        if (e->addr & EV_MMAP)
             continue;
-        int r = kset_add(&seen, ((uint64_t)e->pid << 36) ^ (e->addr >> KM_PAGE_SHIFT));
+        int r = kset_add(&seen, e->pid, e->addr >> KM_PAGE_SHIFT);
         if (r < 0) {
-            lineno = e->line;
+            lineno = e->aux;
             PFAIL("out of host memory");
         }
         if (r == 1) {
-            e->prot = 1;
+            e->addr |= EV_READ;
             st->reads_inferred++;
         }
     }
@@ -325,14 +420,14 @@ int perf_replay(struct km *km, const char *name, FILE *in, struct perf_stats *st
                 mm = mms[k];
         if (mm == NULL) {
             if (pidmap_n == 256) {
-                lineno = e->line;
+                lineno = e->aux;
                 PFAIL("more than 256 processes in one trace");
             }
             char pname[32];
             snprintf(pname, sizeof(pname), "pid%u", e->pid);
             mm = proc_create_bare(km, pname, 0);
             if (mm == NULL) {
-                lineno = e->line;
+                lineno = e->aux;
                 PFAIL("cannot create a process for pid %u", e->pid);
             }
             pids[pidmap_n] = e->pid;
@@ -343,38 +438,44 @@ int perf_replay(struct km *km, const char *name, FILE *in, struct perf_stats *st
             continue;
         km->cur = mm;
         km->cur_cpu = mm->cpu;
-        if (e->type == EV_MMAP) {
-            if (e->file == -2)
+        if (e->addr & EV_MMAP) {
+            const struct mrec *m = &b.m[e->aux];
+            if (m->file == -2)
                 continue;
             int er;
-            unsigned flags = (e->shared ? KM_MAP_SHARED : KM_MAP_PRIVATE) | KM_MAP_FIXED |
-                             (e->file < 0 ? KM_MAP_ANON : 0);
-            vma_mmap(km, mm, e->addr, e->len, e->prot, flags, e->file, e->pgoff, &er);
-            if (e->file >= 0)
-                file_warm(km, mm, e->file, e->pgoff, e->len >> KM_PAGE_SHIFT);
+            unsigned flags = (m->shared ? KM_MAP_SHARED : KM_MAP_PRIVATE) | KM_MAP_FIXED |
+                             (m->file < 0 ? KM_MAP_ANON : 0);
+            vma_mmap(km, mm, m->addr, m->len, m->prot, flags, m->file, m->pgoff, &er);
+            if (m->file >= 0)
+                file_warm(km, mm, m->file, m->pgoff, m->len >> KM_PAGE_SHIFT);
             km_after_op(km);
             continue;
         }
-        uint64_t page = e->addr & ~(KM_PAGE_SIZE - 1);
+        uint64_t addr = e->addr & ~(EV_READ);
+        uint64_t page = addr & ~(KM_PAGE_SIZE - 1);
         if (vma_find(mm, page) == NULL) {
             int er;
             vma_mmap(km, mm, page, KM_PAGE_SIZE, KM_PROT_READ | KM_PROT_WRITE,
                      KM_MAP_PRIVATE | KM_MAP_FIXED | KM_MAP_ANON, -1, 0, &er);
         }
         struct km_vma *v = vma_find(mm, page);
-        enum km_touch how = e->prot ? KM_TOUCH_READ : KM_TOUCH_WRITE;
+        enum km_touch how = (e->addr & EV_READ) ? KM_TOUCH_READ : KM_TOUCH_WRITE;
         /* A write into a read-only mapping cannot have happened: it was a read. */
         if (v && !(v->flags & KM_VM_WRITE))
             how = KM_TOUCH_READ;
-        fault_touch(km, mm, e->addr, how);
+        fault_touch(km, mm, addr, how);
         if (km->series.f && km->now_ns >= km->series.next_ns)
             out_series_sample(km);
     }
     free(b.v);
-    free(seen.k);
+    free(b.m);
+    free(seen.c);
+    free(rd.buf);
     return 0;
 fail:
     free(b.v);
-    free(seen.k);
+    free(b.m);
+    free(seen.c);
+    free(rd.buf);
     return -1;
 }

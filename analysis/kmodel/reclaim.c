@@ -235,6 +235,8 @@ static bool unmap_one(struct km *km, struct km_mm *mm, struct km_pt *pt, unsigne
     uint64_t *e = &pt->e[slot];
     if (*e & KM_PTE_DIRTY)
         fr_set(f, KM_PG_DIRTY);
+    if (*e & KM_PTE_NONZERO)
+        fr_set(f, KM_PG_NONZERO);
     if (ua->slot == KM_NIL) {
         /* MADV_FREE page: discard unless it was written again. */
         if (fr_test(f, KM_PG_DIRTY)) {

@@ -124,8 +124,8 @@ static void fill_ptes(struct km *km, struct km_pt *t)
         return;
     }
     uint32_t head = KM_PTE_PFN(h);
-    uint64_t bits =
-        h & (KM_PTE_PRESENT | KM_PTE_WRITE | KM_PTE_YOUNG | KM_PTE_DIRTY | KM_PTE_NOACCESS);
+    uint64_t bits = h & (KM_PTE_PRESENT | KM_PTE_WRITE | KM_PTE_YOUNG | KM_PTE_DIRTY |
+                         KM_PTE_NOACCESS | KM_PTE_NONZERO);
     for (uint32_t i = 0; i < HPAGE_NR; i++)
         t->e[i] = ((uint64_t)(head + i) << KM_PTE_SHIFT) | bits;
     t->nr = KM_PTRS_PER_TABLE;
