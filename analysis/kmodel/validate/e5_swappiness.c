@@ -60,13 +60,31 @@ static int make_file(void)
     return 0;
 }
 
-static void drop_file_cache(void)
+/* Drop the file's page cache and check with mincore that it is gone (a page cache page that
+ * stayed would be charged to whichever cgroup read it first, not to the experiment's). */
+static long drop_file_cache(void)
 {
-    int fd = open(FILE_PATH, O_RDONLY);
-    if (fd >= 0) {
+    long cached = -1;
+    for (int tries = 0; tries < 20 && cached != 0; tries++) {
+        int fd = open(FILE_PATH, O_RDONLY);
+        if (fd < 0)
+            return -1;
+        fdatasync(fd);
         posix_fadvise(fd, 0, 0, POSIX_FADV_DONTNEED);
+        void *m = mmap(NULL, F_BYTES, PROT_READ, MAP_SHARED, fd, 0);
         close(fd);
+        if (m == MAP_FAILED)
+            return -1;
+        static unsigned char vec[F_BYTES / 4096];
+        cached = 0;
+        if (mincore(m, F_BYTES, vec) == 0)
+            for (size_t i = 0; i < sizeof(vec); i++)
+                cached += vec[i] & 1;
+        munmap(m, F_BYTES);
+        if (cached)
+            usleep(100000);
     }
+    return cached;
 }
 
 int e5_swappiness(void)
@@ -94,7 +112,10 @@ int e5_swappiness(void)
         vmctl_cgroup_write(cg, "memory.limit_in_bytes", val);
         snprintf(val, sizeof(val), "%d", s);
         vmctl_cgroup_write(cg, "memory.swappiness", val);
-        drop_file_cache();
+        long left = drop_file_cache();
+        if (left)
+            v_note("E5", "swappiness %d: %ld pages of the file still cached after dropping", s,
+                   left);
         struct v_vmstat a, b;
         struct rusage ru;
         v_vmstat_snap(&a);
@@ -125,8 +146,11 @@ int e5_swappiness(void)
                  {"pgsteal_anon", KM_VM_pgsteal_anon},
                  {"pswpout", KM_VM_pswpout},
                  {"pgscan_file", KM_VM_pgscan_file},
-                 {"pgsteal_file", KM_VM_pgsteal_file}};
-        for (int i = 0; i < 5; i++) {
+                 {"pgsteal_file", KM_VM_pgsteal_file},
+                 {"workingset_refault_file", KM_VM_workingset_refault_file},
+                 {"workingset_activate_file", KM_VM_workingset_activate_file},
+                 {"pgdeactivate", KM_VM_pgdeactivate}};
+        for (int i = 0; i < 8; i++) {
             snprintf(q, sizeof(q), "swappiness %d: %s", s, c[i].name);
             double real = (double)v_vmstat_delta(&a, &b, c[i].i), model = (double)km->vm[c[i].i];
             if (i < 3)
