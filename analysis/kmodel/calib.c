@@ -26,21 +26,20 @@ const char *const km_cost_names[KM_NR_COSTS] = {
 };
 
 static const double defaults[KM_NR_COSTS] = {
-    [KM_COST_FAULT_WRITE] = 1515,
-    [KM_COST_FAULT_READ_ZERO] = 639,
-    [KM_COST_POPULATE_PAGE] = 867,
-    [KM_COST_COW_FAULT] = 2727,
-    [KM_COST_BRK_CALL] = 578,
-    [KM_COST_MMAP_CALL] = 1107,
-    [KM_COST_MUNMAP_CALL] = 855,
-    [KM_COST_MUNMAP_PAGE] = 103,
-    [KM_COST_MADVISE_DONTNEED_PAGE] = 113,
-    [KM_COST_MEMSET_GBPS] = 13.23,
-    /* Not measured by kmodel-calibrate (the VM has no swap by default): documented guesses. */
-    [KM_COST_SWAPOUT_PAGE] = 4000,
+    [KM_COST_FAULT_WRITE] = 1595,
+    [KM_COST_FAULT_READ_ZERO] = 635,
+    [KM_COST_POPULATE_PAGE] = 934,
+    [KM_COST_COW_FAULT] = 2655,
+    [KM_COST_BRK_CALL] = 593,
+    [KM_COST_MMAP_CALL] = 1134,
+    [KM_COST_MUNMAP_CALL] = 901,
+    [KM_COST_MUNMAP_PAGE] = 100,
+    [KM_COST_MADVISE_DONTNEED_PAGE] = 110,
+    [KM_COST_MEMSET_GBPS] = 12.30,
+    [KM_COST_SWAPOUT_PAGE] = 4000, /* not measured (no swap by default): documented guesses */
     [KM_COST_SWAPIN_PAGE] = 20000,
-    [KM_COST_FILE_READ_PAGE] = 400,
-    [KM_COST_FILE_READ_IO_PAGE] = 3000,
+    [KM_COST_FILE_READ_PAGE] = 412,
+    [KM_COST_FILE_READ_IO_PAGE] = 2016,
     [KM_COST_RECLAIM_SCAN_PAGE] = 250,
     [KM_COST_THP_FAULT] = 0, /* 0: fault_write_ns + 2 MiB at memset_gbps */
 };

@@ -214,6 +214,7 @@ struct km_config {
     uint64_t seed;
     uint64_t committed_base_pages; /* Committed_AS of processes outside the model */
     uint64_t nr_hugepages;         /* hugetlb pool (vm.nr_hugepages, 2 MiB pages) */
+    int stats_flush_ms; /* memcg rstat flush period seen by reclaim heuristics (0: exact) */
 };
 void km_config_default(struct km_config *c);
 
@@ -255,10 +256,11 @@ int calib_load(struct km_calib *c, const char *path, char *err, size_t errlen);
     X(pgpgout)                                                                                     \
     X(pswpin)                                                                                      \
     X(pswpout)                                                                                     \
-    X(pgalloc_dma) X(pgalloc_dma32) X(pgalloc_normal) X(pgalloc_movable) X(allocstall_dma)         \
-        X(allocstall_dma32) X(allocstall_normal) X(allocstall_movable) X(pgfree) X(pgactivate)     \
-            X(pgdeactivate) X(pglazyfree) X(pgfault) X(pgmajfault) X(pglazyfreed) X(pgrefill)      \
-                X(pgreuse) X(pgsteal_kswapd) X(pgsteal_direct) X(pgscan_kswapd) X(pgscan_direct)   \
+    X(pgalloc_dma)                                                                                 \
+    X(pgalloc_dma32) X(pgalloc_normal) X(pgalloc_movable) X(allocstall_dma) X(allocstall_dma32)    \
+        X(allocstall_normal) X(allocstall_movable) X(pgfree) X(pgactivate) X(pgdeactivate)         \
+            X(pglazyfree) X(pgfault) X(pgmajfault) X(pglazyfreed) X(pgrefill) X(pgreuse)           \
+                X(pgsteal_kswapd) X(pgsteal_direct) X(pgscan_kswapd) X(pgscan_direct)              \
                     X(pgscan_direct_throttle) X(pgscan_anon) X(pgscan_file) X(pgsteal_anon)        \
                         X(pgsteal_file) X(pginodesteal) X(pageoutrun) X(pgrotated)                 \
                             X(kswapd_low_wmark_hit_quickly) X(kswapd_high_wmark_hit_quickly)       \
@@ -465,6 +467,9 @@ struct km_memcg {
     uint64_t pgscan[2], pgsteal[2]; /* [anon, file]: memory.stat of v2, kept for output */
     uint64_t kbytes_slab;           /* slab bytes charged (approximate, see slab.c) */
     struct km_lruvec lruvec;
+    /* lruvec_page_state() as of the last rstat flush: LRU sizes (the root's count the whole
+     * node) and workingset activations. */
+    uint64_t flushed_lru[KM_NR_LRU], flushed_wa[2];
 };
 
 /* ---- Swap (swap.c) --------------------------------------------------------------------------- */
@@ -637,8 +642,9 @@ struct km {
     uint64_t nr_maple_nodes;
 
     struct km_kswapd kswapd;
-    struct kswapd_state *ks; /* reclaim.c's kswapd state machine */
-    uint64_t now_ns;         /* the simulated clock of the running process */
+    struct kswapd_state *ks;   /* reclaim.c's kswapd state machine */
+    uint64_t now_ns;           /* the simulated clock of the running process */
+    uint64_t stats_flushed_ns; /* time of the last memcg stats flush */
     int cur_cpu;
     struct km_mm *cur; /* the process on whose behalf the model is running */
     bool in_reclaim;
@@ -941,6 +947,10 @@ void memcg_swapout(struct km *km, int cg, uint64_t nr);
 void memcg_swap_uncharge(struct km *km, int cg, uint64_t nr);
 void memcg_drain_stock(struct km *km, int cg);
 uint64_t memcg_get_max(const struct km *km, int cg); /* for the OOM killer's totalpages */
+/* The rstat flush: the stats lruvec_page_state() reads are refreshed every stats_flush_ms. */
+void memcg_stats_tick(struct km *km);
+void memcg_flush_stats(struct km *km);
+uint64_t memcg_wa_activate(struct km *km, int cg, bool file); /* WORKINGSET_ACTIVATE_* */
 int memcg_swappiness(const struct km *km, int cg);
 uint64_t memcg_margin(const struct km *km, int cg);
 void memcg_check(const struct km *km);

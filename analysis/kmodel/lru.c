@@ -141,6 +141,10 @@ uint64_t lru_size(struct km *km, int cg, int lru)
 /* The lruvec sizes as the kernel's rules see them: the root counts the whole node. */
 uint64_t lru_vec_size(struct km *km, int cg, int lru)
 {
+    if (km->cfg.stats_flush_ms) {
+        memcg_stats_tick(km);
+        return km->memcg[cg].flushed_lru[lru];
+    }
     return cg == 0 ? lru_size(km, -1, lru) : lru_size(km, cg, lru);
 }
 

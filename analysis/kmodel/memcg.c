@@ -36,6 +36,7 @@ int memcg_create(struct km *km, const char *name)
         cg->swappiness = km->cfg.swappiness;
         for (int l = 0; l < KM_NR_LRU; l++)
             kl_init(&cg->lruvec.lists[l]);
+        /* A new cgroup's flushed stats are zero until the next flush. */
         if (i >= km->nmemcg)
             km->nmemcg = i + 1;
         return i;
@@ -209,6 +210,42 @@ void memcg_swap_uncharge(struct km *km, int cg, uint64_t nr)
     struct km_memcg *m = &km->memcg[cg];
     m->memsw_usage -= nr;
     m->swap -= nr;
+}
+
+/*
+ * The kernel's memcg statistics (lruvec_page_state) are per-CPU deltas folded in by an rstat
+ * flush that a worker runs every FLUSH_TIME (2 s); reclaim's heuristics (inactive_is_low,
+ * cache_trim_mode, the refault test, the cost decay) read the flushed values. The model keeps
+ * a snapshot refreshed at every multiple of stats_flush_ms of simulated time.
+ */
+void memcg_flush_stats(struct km *km)
+{
+    for (int i = 0; i < km->nmemcg; i++) {
+        struct km_memcg *m = &km->memcg[i];
+        if (!m->used)
+            continue;
+        for (int l = 0; l < KM_NR_LRU; l++)
+            m->flushed_lru[l] = i == 0 ? lru_size(km, -1, l) : lru_size(km, i, l);
+        m->flushed_wa[0] = m->lruvec.wa_activate[0];
+        m->flushed_wa[1] = m->lruvec.wa_activate[1];
+    }
+    uint64_t period = (uint64_t)km->cfg.stats_flush_ms * 1000000ULL;
+    km->stats_flushed_ns = period ? km->now_ns - km->now_ns % period : km->now_ns;
+}
+
+void memcg_stats_tick(struct km *km)
+{
+    uint64_t period = (uint64_t)km->cfg.stats_flush_ms * 1000000ULL;
+    if (period && km->now_ns >= km->stats_flushed_ns + period)
+        memcg_flush_stats(km);
+}
+
+uint64_t memcg_wa_activate(struct km *km, int cg, bool file)
+{
+    if (km->cfg.stats_flush_ms == 0)
+        return km->memcg[cg].lruvec.wa_activate[file];
+    memcg_stats_tick(km);
+    return km->memcg[cg].flushed_wa[file];
 }
 
 void memcg_check(const struct km *km)

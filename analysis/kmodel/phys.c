@@ -137,6 +137,7 @@ void km_config_default(struct km_config *c)
     c->pgd_pages = 1;
     c->shuffle = true;
     c->seed = 1;
+    c->stats_flush_ms = 2000; /* FLUSH_TIME = 2 * HZ (mm/memcontrol.c) */
 }
 
 uint64_t km_rand(struct km *km)
@@ -307,6 +308,7 @@ struct km *km_create(const struct km_config *cfg, char *err, size_t errlen)
     }
     memset(km->vm, 0, sizeof(km->vm));
     km->committed = cfg->committed_base_pages;
+    memcg_flush_stats(km);
     return km;
 }
 

@@ -101,11 +101,13 @@ static void prepare_scan_control(struct km *km, struct km_scan_control *sc)
     sc->anon_cost = tv->anon_cost;
     sc->file_cost = tv->file_cost;
     if (!sc->force_deactivate) {
-        if (tv->wa_activate[0] != tv->refaults[0] || reclaim_inactive_is_low(km, tcg, false))
+        if (memcg_wa_activate(km, tcg, false) != tv->refaults[0] ||
+            reclaim_inactive_is_low(km, tcg, false))
             sc->may_deactivate |= DEACTIVATE_ANON;
         else
             sc->may_deactivate &= ~DEACTIVATE_ANON;
-        if (tv->wa_activate[1] != tv->refaults[1] || reclaim_inactive_is_low(km, tcg, true))
+        if (memcg_wa_activate(km, tcg, true) != tv->refaults[1] ||
+            reclaim_inactive_is_low(km, tcg, true))
             sc->may_deactivate |= DEACTIVATE_FILE;
         else
             sc->may_deactivate &= ~DEACTIVATE_FILE;
@@ -656,9 +658,10 @@ uint64_t reclaim_shrink_node(struct km *km, struct km_scan_control *sc)
 /* snapshot_refaults(). */
 static void snapshot_refaults(struct km *km, int cg)
 {
-    struct km_lruvec *v = lru_vec(km, cg > 0 ? cg : 0);
-    v->refaults[0] = v->wa_activate[0];
-    v->refaults[1] = v->wa_activate[1];
+    int c = cg > 0 ? cg : 0;
+    struct km_lruvec *v = lru_vec(km, c);
+    v->refaults[0] = memcg_wa_activate(km, c, false);
+    v->refaults[1] = memcg_wa_activate(km, c, true);
 }
 
 /* do_try_to_free_pages(); returns reclaimed pages, cost in *cost. */

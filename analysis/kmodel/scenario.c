@@ -351,6 +351,10 @@ static int machine_key(struct pctx *c, const char *tok)
         if (!parse_int(v, 0, 1 << 24, &i))
             FAIL("bad hugepages '%s'", v);
         cfg->nr_hugepages = (uint64_t)i;
+    } else if ((v = value_of(tok, "stats_flush_ms"))) {
+        if (!parse_int(v, 0, 3600000, &i))
+            FAIL("bad stats_flush_ms '%s' (0..3600000)", v);
+        cfg->stats_flush_ms = (int)i;
     } else if ((v = value_of(tok, "committed_base"))) {
         if (!parse_size(v, &u) || u > (1ULL << 50))
             FAIL("bad committed_base '%s'", v);

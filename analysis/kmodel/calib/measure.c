@@ -7,7 +7,9 @@
  *
  * analysis/kmodel/calibration-default.json was written by this program on the reference VM.
  */
+#include <fcntl.h>
 #include <signal.h>
+#include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -79,7 +81,8 @@ int main(int argc, char **argv)
         munmap(p, len);
         /* MAP_POPULATE. */
         t0 = now_ns();
-        p = mmap(NULL, len, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_POPULATE, -1, 0);
+        p = mmap(NULL, len, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_POPULATE, -1,
+                 0);
         pop[r] = (now_ns() - t0) / (double)n;
         /* munmap of resident pages (the per-call part is subtracted below). */
         t0 = now_ns();
@@ -128,6 +131,35 @@ int main(int argc, char **argv)
             munmap(maps[i], 4096);
         mu[r] = (now_ns() - t0) / M;
     }
+    /* read(2) of a file: from the disk (cache dropped) and from the page cache. */
+    double fio[RUNS], fcache[RUNS];
+    char path[] = "/var/tmp/kmodel-calibrate-XXXXXX";
+    int fd = mkstemp(path);
+    size_t flen = 64u << 20;
+    static char fbuf[128 << 10];
+    memset(fbuf, 0x33, sizeof(fbuf));
+    bool file_ok = fd >= 0;
+    for (size_t done = 0; file_ok && done < flen; done += sizeof(fbuf))
+        file_ok = write(fd, fbuf, sizeof(fbuf)) == (ssize_t)sizeof(fbuf);
+    if (file_ok)
+        fsync(fd);
+    for (int r = 0; r < RUNS && file_ok; r++) {
+        posix_fadvise(fd, 0, 0, POSIX_FADV_DONTNEED);
+        lseek(fd, 0, SEEK_SET);
+        double t0 = now_ns();
+        while (read(fd, fbuf, sizeof(fbuf)) > 0)
+            ;
+        fio[r] = (now_ns() - t0) / (double)(flen / 4096);
+        lseek(fd, 0, SEEK_SET);
+        t0 = now_ns();
+        while (read(fd, fbuf, sizeof(fbuf)) > 0)
+            ;
+        fcache[r] = (now_ns() - t0) / (double)(flen / 4096);
+    }
+    if (fd >= 0) {
+        close(fd);
+        unlink(path);
+    }
     double munmap_call = median(mu);
     for (int r = 0; r < RUNS; r++)
         v[r] = (mup[r] - munmap_call) / (double)n;
@@ -141,7 +173,11 @@ int main(int argc, char **argv)
     printf("  \"munmap_call_ns\": %.0f,\n", munmap_call);
     printf("  \"munmap_page_ns\": %.0f,\n", median(v));
     printf("  \"madvise_dontneed_page_ns\": %.0f,\n", median(dn));
-    printf("  \"memset_gbps\": %.2f\n", median(ms));
+    printf("  \"memset_gbps\": %.2f%s\n", median(ms), file_ok ? "," : "");
+    if (file_ok) {
+        printf("  \"file_read_page_ns\": %.0f,\n", median(fcache));
+        printf("  \"file_read_io_page_ns\": %.0f\n", median(fio));
+    }
     printf("}\n");
     (void)sink;
     return 0;

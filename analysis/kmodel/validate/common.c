@@ -23,6 +23,7 @@ struct row {
     char exp[8], quantity[96], target[64], verdict[8];
     double real, model, diff;
     bool info;
+    enum target_kind kind;
 };
 static struct row rows[512];
 static int nrows;
@@ -46,6 +47,7 @@ void v_row(const char *exp, const char *quantity, double real, double model, enu
     snprintf(r->target, sizeof(r->target), "%s", target_text);
     r->real = real;
     r->model = model;
+    r->kind = t;
     bool ok;
     switch (t) {
     case T_EXACT:
@@ -172,9 +174,9 @@ int v_write(const char *json_path, const char *md_path, double seconds)
         char a[32], b[32], d[32];
         fmt_num(a, sizeof(a), r->real);
         fmt_num(b, sizeof(b), r->model);
-        if (strstr(r->target, "%") && !isinf(r->diff))
+        if (r->kind == T_REL && !isinf(r->diff))
             snprintf(d, sizeof(d), "%+.1f %%", r->diff * 100);
-        else if (strstr(r->target, "x") && !isinf(r->diff))
+        else if (r->kind == T_RATIO2 && !isinf(r->diff))
             snprintf(d, sizeof(d), "x%.2f", r->diff);
         else
             fmt_num(d, sizeof(d), r->diff);
