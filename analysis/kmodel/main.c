@@ -46,16 +46,18 @@ static char *read_file(const char *path, size_t *len, char *err, size_t errlen)
     }
     size_t cap = 65536, n = 0;
     char *buf = malloc(cap);
-    while (buf) {
+    if (buf == NULL) {
+        snprintf(err, errlen, "%s: out of memory", path);
+        if (f != stdin)
+            fclose(f);
+        return NULL;
+    }
+    for (;;) {
         if (n == cap) {
-            if (cap >= (64u << 20)) {
-                snprintf(err, errlen, "%s: larger than 64 MiB", path);
-                free(buf);
-                buf = NULL;
-                break;
-            }
-            char *nb = realloc(buf, cap * 2);
+            char *nb = cap >= (64u << 20) ? NULL : realloc(buf, cap * 2);
             if (nb == NULL) {
+                snprintf(err, errlen, "%s: %s", path,
+                         cap >= (64u << 20) ? "larger than 64 MiB" : "out of memory");
                 free(buf);
                 buf = NULL;
                 break;
@@ -72,8 +74,6 @@ static char *read_file(const char *path, size_t *len, char *err, size_t errlen)
         snprintf(err, errlen, "%s: read error", path);
         free(buf);
         buf = NULL;
-    } else if (buf == NULL && !err[0]) {
-        snprintf(err, errlen, "%s: out of memory", path);
     }
     if (f != stdin)
         fclose(f);

@@ -84,7 +84,8 @@ void commit_init_reserves(struct km *km)
     uint64_t kernel_pages = km->cfg.kernel_bytes >> KM_PAGE_SHIFT;
     uint64_t free_kb =
         (km->totalram > kernel_pages ? km->totalram - kernel_pages : 0) * (KM_PAGE_SIZE >> 10);
-    uint64_t u = free_kb / 32, a = free_kb / 32;
+    uint64_t u = free_kb / 32;
+    uint64_t a = u;
     if (u > (128ULL << 10))
         u = 128ULL << 10;
     if (a > (8ULL << 10))

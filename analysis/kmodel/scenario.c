@@ -1300,7 +1300,7 @@ static int run_op(struct rctx *r, struct op *op)
     }
     switch (op->kind) {
     case OP_SYSCTL: {
-        char e[256];
+        char e[256] = "";
         struct pctx c = {.s = r->s, .line = op->line, .err = e, .errlen = sizeof(e)};
         if (sysctl_key(&c, op->text, &km->cfg) != 0)
             RFAIL(op, "%s", e);

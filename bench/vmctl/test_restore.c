@@ -186,6 +186,7 @@ int main(int argc, char **argv)
         vmctl_read("/proc/sys/vm/extfrag_threshold", orig_extfrag, sizeof(orig_extfrag));
     }
     int rc =
+        // cppcheck-suppress cppcheckError
         TEST_MAIN(argc, argv, restored_after_sigint, restored_after_sigterm, restored_after_crash,
                   restored_after_exit, repaired_after_sigkill, refuses_without_root);
     unlink(JOURNAL);
