@@ -251,27 +251,20 @@ int calib_load(struct km_calib *c, const char *path, char *err, size_t errlen);
 
 /* ---- Counters (names as in /proc/vmstat) --------------------------------------------------- */
 
-#define KM_VMSTAT_LIST(X)                                                                          \
-    X(pgpgin)                                                                                      \
-    X(pgpgout)                                                                                     \
-    X(pswpin)                                                                                      \
-    X(pswpout)                                                                                     \
-    X(pgalloc_dma)                                                                                 \
-    X(pgalloc_dma32) X(pgalloc_normal) X(pgalloc_movable) X(allocstall_dma) X(allocstall_dma32)    \
-        X(allocstall_normal) X(allocstall_movable) X(pgfree) X(pgactivate) X(pgdeactivate)         \
-            X(pglazyfree) X(pgfault) X(pgmajfault) X(pglazyfreed) X(pgrefill) X(pgreuse)           \
-                X(pgsteal_kswapd) X(pgsteal_direct) X(pgscan_kswapd) X(pgscan_direct)              \
-                    X(pgscan_direct_throttle) X(pgscan_anon) X(pgscan_file) X(pgsteal_anon)        \
-                        X(pgsteal_file) X(pginodesteal) X(pageoutrun) X(pgrotated)                 \
-                            X(kswapd_low_wmark_hit_quickly) X(kswapd_high_wmark_hit_quickly)       \
-                                X(workingset_refault_anon) X(workingset_refault_file)              \
-                                    X(workingset_activate_anon) X(workingset_activate_file)        \
-                                        X(workingset_restore_anon) X(workingset_restore_file)      \
-                                            X(oom_kill) X(thp_fault_alloc) X(thp_fault_fallback)   \
-                                                X(thp_split_page) X(swpin_zero) X(swpout_zero)     \
-                                                    X(swap_ra) X(swap_ra_hit)                      \
-                                                        X(zone_reclaim_failed) X(drop_pagecache)   \
-                                                            X(pgmigrate_success) X(compact_stall)
+// clang-format off
+#define KM_VMSTAT_LIST(X) \
+    X(pgpgin) X(pgpgout) X(pswpin) X(pswpout) X(pgalloc_dma) X(pgalloc_dma32) X(pgalloc_normal) \
+    X(pgalloc_movable) X(allocstall_dma) X(allocstall_dma32) X(allocstall_normal) X(allocstall_movable) \
+    X(pgfree) X(pgactivate) X(pgdeactivate) X(pglazyfree) X(pgfault) X(pgmajfault) X(pglazyfreed) \
+    X(pgrefill) X(pgreuse) X(pgsteal_kswapd) X(pgsteal_direct) X(pgscan_kswapd) X(pgscan_direct) \
+    X(pgscan_direct_throttle) X(pgscan_anon) X(pgscan_file) X(pgsteal_anon) X(pgsteal_file) \
+    X(pginodesteal) X(pageoutrun) X(pgrotated) X(kswapd_low_wmark_hit_quickly) X(kswapd_high_wmark_hit_quickly) \
+    X(workingset_refault_anon) X(workingset_refault_file) X(workingset_activate_anon) \
+    X(workingset_activate_file) X(workingset_restore_anon) X(workingset_restore_file) \
+    X(oom_kill) X(thp_fault_alloc) X(thp_fault_fallback) X(thp_split_page) X(swpin_zero) \
+    X(swpout_zero) X(swap_ra) X(swap_ra_hit) X(zone_reclaim_failed) X(drop_pagecache) \
+    X(pgmigrate_success) X(compact_stall)
+// clang-format on
 enum km_vmstat {
 #define KM_X(n) KM_VM_##n,
     KM_VMSTAT_LIST(KM_X)
