@@ -235,7 +235,8 @@ static int handle_fault(struct km *km, struct km_mm *mm, uint64_t addr, enum km_
         uint32_t pfn = alloc_anon(km, mm);
         if (pfn == KM_NIL)
             return -1;
-        /* Reclaim during the allocation cannot have filled this PTE (one thread). */
+        /* Reclaim during the allocation cannot have filled this PTE (one thread), and the
+         * tables stay: an OOM victim is torn down only when its operation unwinds. */
         map_anon(km, mm, e, pt, vpn, pfn, true);
         set_content(&km->frames[pfn], how);
         count_fault(km, mm, false, user);
@@ -325,6 +326,10 @@ int fault_touch(struct km *km, struct km_mm *mm, uint64_t addr, enum km_touch ho
             }
         }
         int r = handle_fault(km, mm, addr, how, true);
+        if (mm->killed && !mm->exited) {
+            km_reap(km);
+            r = -1;
+        }
         if (r <= 0) {
             if (km->kswapd.awake)
                 kswapd_catch_up(km);
@@ -366,6 +371,8 @@ int fault_populate(struct km *km, struct km_mm *mm, uint64_t start, uint64_t end
             continue;
         for (int tries = 0; tries < 4; tries++) {
             int r = handle_fault(km, mm, a, how, false);
+            if (mm->killed)
+                return -1;
             if (r < 0)
                 return -1;
             if (r == 0)

@@ -667,6 +667,8 @@ uint64_t km_rand(struct km *km);
 /* Called after every operation: debug checks (MINI_DEBUG >= 3), kswapd catch-up, series. */
 void km_after_op(struct km *km);
 void km_check_all(struct km *km);
+/* Tear down the processes the OOM killer chose while they were allocating. */
+void km_reap(struct km *km);
 static inline struct km_zone *km_zone_of(struct km *km, uint32_t pfn)
 {
     for (int i = 0; i < KM_NR_ZONES; i++)

@@ -38,6 +38,12 @@ int oom_score(struct km *km, struct km_mm *mm, uint64_t totalpages)
 
 bool oom_kill(struct km *km, int cg, const char *why)
 {
+    /* A victim that has not exited yet aborts the selection (the kernel waits for it). */
+    for (int i = 0; i < km->nmm; i++) {
+        struct km_mm *mm = km->mm[i];
+        if (mm && mm->killed && !mm->exited && (cg < 0 || mm->memcg == cg))
+            return true;
+    }
     uint64_t totalpages = cg < 0 ? km->totalram + swap_total_pages(km) : memcg_get_max(km, cg);
     if (totalpages == 0)
         totalpages = 1;
@@ -74,6 +80,12 @@ bool oom_kill(struct km *km, int cg, const char *why)
              (double)km->now_ns / 1e6, why, cg < 0 ? "global" : km->memcg[cg].name, victim->pid,
              victim->name, (long long)best, (unsigned long long)proc_rss(victim) * 4,
              (unsigned long long)victim->counters[KM_MM_SWAPENTS] * 4, victim->oom_score_adj);
+    if (victim == km->cur) {
+        /* The allocating task itself: its memory is torn down when the operation it is in
+         * unwinds (km_reap), never under the feet of the code that is allocating for it. */
+        victim->killed = true;
+        return true;
+    }
     struct km_mm *cur = km->cur;
     proc_kill(km, victim);
     km->cur = cur;

@@ -155,6 +155,9 @@ static void set_allocated(struct km *km, uint32_t pfn, int order, unsigned state
 
 uint32_t palloc_alloc(struct km *km, enum km_gfp_kind gfp, int order, unsigned state)
 {
+    /* An OOM victim's further allocations fail; it is torn down when its operation ends. */
+    if (km->cur && km->cur->killed && !km->in_reclaim)
+        return KM_NIL;
     int mt = palloc_gfp_mt(gfp);
     int highest = gfp_highest_zoneidx(gfp);
     bool can_reclaim = gfp != KM_GFP_ATOMIC && !km->in_reclaim;

@@ -447,9 +447,22 @@ void km_check_all(struct km *km)
             vma_check(km, km->mm[i]);
 }
 
+void km_reap(struct km *km)
+{
+    for (int i = 0; i < km->nmm; i++) {
+        struct km_mm *mm = km->mm[i];
+        if (mm && mm->killed && !mm->exited) {
+            struct km_mm *cur = km->cur;
+            proc_exit(km, mm);
+            km->cur = cur == mm ? NULL : cur;
+        }
+    }
+}
+
 void km_after_op(struct km *km)
 {
     km->ops++;
+    km_reap(km);
     if (km_debug >= 3) {
         /* Walking everything after every operation is quadratic; large machines are checked
          * at a stride so that debug runs of big scenarios still finish. */
