@@ -99,6 +99,8 @@ struct km_frame {
     uint32_t b;
 };
 
+_Static_assert(sizeof(struct km_frame) == 16, "a simulated page frame is 16 bytes");
+
 enum km_fstate {
     KM_FS_FREE = 0, /* inside a free buddy block, not its head */
     KM_FS_BUDDY,    /* head of a free block on a buddy free list */
@@ -1011,6 +1013,7 @@ struct scen_opts {
     FILE *out; /* where `print` writes */
     enum km_out_fmt fmt;
     uint64_t max_events; /* 0: unlimited */
+    uint64_t max_ops;    /* operations executed at most (loops counted); 0: unlimited */
     bool quiet;
     FILE *diag; /* where failed expectations are reported (NULL: stderr) */
 };

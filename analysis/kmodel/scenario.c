@@ -1560,6 +1560,7 @@ int scen_run(struct scen *s, struct km *km, const struct scen_opts *o, char *err
     uint64_t counters[MAX_DEPTH * 4] = {0};
     int depth = 0;
     int loop_at[MAX_DEPTH * 4];
+    uint64_t executed = 0;
     s->nvars = 0;
     s->expect_failures = 0;
     for (size_t pc = 0; pc < s->nops; pc++) {
@@ -1585,7 +1586,7 @@ int scen_run(struct scen *s, struct km *km, const struct scen_opts *o, char *err
         km_after_op(km);
         if (rc)
             return rc;
-        if (km->budget_exceeded)
+        if (km->budget_exceeded || (o->max_ops && ++executed > o->max_ops))
             break;
     }
     return s->expect_failures ? 1 : 0;

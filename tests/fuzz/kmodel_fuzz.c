@@ -240,7 +240,7 @@ int main(int argc, char **argv)
     static char buf[MAX_LEN * 2];
     long parsed = 0, ran = 0;
     double t0 = test_now_sec();
-    for (long it = 0; it < iters && test_now_sec() - t0 < 60; it++) {
+    for (long it = 0; it < iters && test_now_sec() - t0 < 30; it++) {
         int s = (int)(test_rand_next(&rng) % (uint64_t)nseeds);
         memcpy(buf, seeds[s], seed_len[s]);
         size_t len = mutate(buf, seed_len[s], sizeof(buf) - 1);
@@ -261,6 +261,7 @@ int main(int argc, char **argv)
                 struct scen_opts o = {.out = devnull,
                                       .fmt = KM_OUT_TEXT,
                                       .max_events = 20000,
+                                      .max_ops = 2000,
                                       .quiet = false,
                                       .diag = devnull};
                 scen_run(sc, km, &o, err, sizeof(err));
