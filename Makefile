@@ -35,25 +35,33 @@ COMMON_CPPFLAGS := -D_GNU_SOURCE -I. -Ilibmini/include
 COMMON_CFLAGS := -std=c11 -g -fPIC -fno-omit-frame-pointer -fvisibility=hidden $(WARN)
 COMMON_CXXFLAGS := -std=c++17 -g -fPIC -fno-omit-frame-pointer $(WARN)
 
-VARIANTS := release debug asan tsan
+VARIANTS := release debug asan tsan fuzz
 VDIR_release := $(B)
 VDIR_debug := $(B)/debug
 VDIR_asan := $(B)/asan
 VDIR_tsan := $(B)/tsan
+VDIR_fuzz := $(B)/fuzz
 VFLAGS_release := -O2
 VFLAGS_debug := -O1 -DMINI_DEBUG=3
 VFLAGS_asan := -O1 -DMINI_DEBUG=1 -fsanitize=address,undefined -fno-sanitize-recover=all
 VFLAGS_tsan := -O1 -DMINI_DEBUG=1 -fsanitize=thread
+VFLAGS_fuzz := -O1 -DMINI_DEBUG=2 -fsanitize=fuzzer-no-link,address,undefined -fno-sanitize-recover=all
 VLDFLAGS_asan := -fsanitize=address,undefined
 VLDFLAGS_tsan := -fsanitize=thread
+VLDFLAGS_fuzz := -fsanitize=fuzzer,address,undefined
+# The compiler of each variant (libFuzzer comes with clang).
+VCC_fuzz := clang
+VCXX_fuzz := clang++
+vcc = $(or $(VCC_$(1)),$(CC))
+vcxx = $(or $(VCXX_$(1)),$(CXX))
 
 define VARIANT_RULES
 $(VDIR_$(1))/obj/%.o: %.c
 	@mkdir -p $$(@D)
-	$$(CC) $$(COMMON_CPPFLAGS) $$(COMMON_CFLAGS) $$(VFLAGS_$(1)) $$(CPPFLAGS) $$(CFLAGS) -MMD -MP -c $$< -o $$@
+	$$(call vcc,$(1)) $$(COMMON_CPPFLAGS) $$(COMMON_CFLAGS) $$(VFLAGS_$(1)) $$(CPPFLAGS) $$(CFLAGS) -MMD -MP -c $$< -o $$@
 $(VDIR_$(1))/obj/%.o: %.cc
 	@mkdir -p $$(@D)
-	$$(CXX) $$(COMMON_CPPFLAGS) $$(COMMON_CXXFLAGS) $$(VFLAGS_$(1)) $$(CPPFLAGS) $$(CXXFLAGS) -MMD -MP -c $$< -o $$@
+	$$(call vcxx,$(1)) $$(COMMON_CPPFLAGS) $$(COMMON_CXXFLAGS) $$(VFLAGS_$(1)) $$(CPPFLAGS) $$(CXXFLAGS) -MMD -MP -c $$< -o $$@
 endef
 $(foreach v,$(VARIANTS),$(eval $(call VARIANT_RULES,$(v))))
 

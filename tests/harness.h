@@ -46,10 +46,10 @@ typedef void test_fn_t(void);
 struct test_state {
     const char *suite;
     const char *name;
-    int failed;        /* expectations failed in the current test */
-    int skipped;       /* current test skipped */
+    int failed;  /* expectations failed in the current test */
+    int skipped; /* current test skipped */
     char skip_reason[256];
-    jmp_buf jmp;       /* where require_* and test_skip_if return to */
+    jmp_buf jmp; /* where require_* and test_skip_if return to */
     int npass, nfail, nskip;
 };
 
@@ -72,44 +72,48 @@ static inline void test_fail_(const char *file, int line, const char *fmt, ...)
 /* msg is a printf format (may be ""), followed by its arguments. */
 #define TEST_CHECK_(t, fmt, a, op, b, stop, msg, ...)                                              \
     do {                                                                                           \
-        t a_ = (a), b_ = (b);                                                                      \
+        t a_ = (a);                                                                                \
+        t b_ = (b);                                                                                \
         if (!(a_ op b_)) {                                                                         \
-            test_fail_(__FILE__, __LINE__, "expected %s " #op " %s (" fmt " vs " fmt ") " msg,      \
-                       #a, #b, a_, b_, ##__VA_ARGS__);                                             \
+            test_fail_(__FILE__, __LINE__, "expected %s " #op " %s (" fmt " vs " fmt ") " msg, #a, \
+                       #b, a_, b_, ##__VA_ARGS__);                                                 \
             if (stop)                                                                              \
                 longjmp(test_state_.jmp, 1);                                                       \
         }                                                                                          \
     } while (0)
 
 /* expect_* record a failure and go on; require_* end the test. */
-#define expect_zu_eq(a, b, ...) TEST_CHECK_(size_t, "%zu", a, ==, b, 0, __VA_ARGS__)
-#define expect_zu_ne(a, b, ...) TEST_CHECK_(size_t, "%zu", a, !=, b, 0, __VA_ARGS__)
-#define expect_zu_lt(a, b, ...) TEST_CHECK_(size_t, "%zu", a, <, b, 0, __VA_ARGS__)
-#define expect_zu_le(a, b, ...) TEST_CHECK_(size_t, "%zu", a, <=, b, 0, __VA_ARGS__)
-#define expect_zu_gt(a, b, ...) TEST_CHECK_(size_t, "%zu", a, >, b, 0, __VA_ARGS__)
-#define expect_zu_ge(a, b, ...) TEST_CHECK_(size_t, "%zu", a, >=, b, 0, __VA_ARGS__)
+#define expect_zu_eq(a, b, ...)  TEST_CHECK_(size_t, "%zu", a, ==, b, 0, __VA_ARGS__)
+#define expect_zu_ne(a, b, ...)  TEST_CHECK_(size_t, "%zu", a, !=, b, 0, __VA_ARGS__)
+#define expect_zu_lt(a, b, ...)  TEST_CHECK_(size_t, "%zu", a, <, b, 0, __VA_ARGS__)
+#define expect_zu_le(a, b, ...)  TEST_CHECK_(size_t, "%zu", a, <=, b, 0, __VA_ARGS__)
+#define expect_zu_gt(a, b, ...)  TEST_CHECK_(size_t, "%zu", a, >, b, 0, __VA_ARGS__)
+#define expect_zu_ge(a, b, ...)  TEST_CHECK_(size_t, "%zu", a, >=, b, 0, __VA_ARGS__)
 #define expect_u64_eq(a, b, ...) TEST_CHECK_(uint64_t, "%" PRIu64, a, ==, b, 0, __VA_ARGS__)
 #define expect_u64_ge(a, b, ...) TEST_CHECK_(uint64_t, "%" PRIu64, a, >=, b, 0, __VA_ARGS__)
 #define expect_u64_le(a, b, ...) TEST_CHECK_(uint64_t, "%" PRIu64, a, <=, b, 0, __VA_ARGS__)
-#define expect_d_eq(a, b, ...) TEST_CHECK_(long long, "%lld", a, ==, b, 0, __VA_ARGS__)
-#define expect_d_ne(a, b, ...) TEST_CHECK_(long long, "%lld", a, !=, b, 0, __VA_ARGS__)
-#define expect_d_lt(a, b, ...) TEST_CHECK_(long long, "%lld", a, <, b, 0, __VA_ARGS__)
-#define expect_d_le(a, b, ...) TEST_CHECK_(long long, "%lld", a, <=, b, 0, __VA_ARGS__)
-#define expect_d_gt(a, b, ...) TEST_CHECK_(long long, "%lld", a, >, b, 0, __VA_ARGS__)
-#define expect_d_ge(a, b, ...) TEST_CHECK_(long long, "%lld", a, >=, b, 0, __VA_ARGS__)
-#define expect_f_le(a, b, ...) TEST_CHECK_(double, "%g", a, <=, b, 0, __VA_ARGS__)
-#define expect_f_ge(a, b, ...) TEST_CHECK_(double, "%g", a, >=, b, 0, __VA_ARGS__)
+#define expect_u64_gt(a, b, ...) TEST_CHECK_(uint64_t, "%" PRIu64, a, >, b, 0, __VA_ARGS__)
+#define expect_u64_lt(a, b, ...) TEST_CHECK_(uint64_t, "%" PRIu64, a, <, b, 0, __VA_ARGS__)
+#define expect_d_eq(a, b, ...)   TEST_CHECK_(long long, "%lld", a, ==, b, 0, __VA_ARGS__)
+#define expect_d_ne(a, b, ...)   TEST_CHECK_(long long, "%lld", a, !=, b, 0, __VA_ARGS__)
+#define expect_d_lt(a, b, ...)   TEST_CHECK_(long long, "%lld", a, <, b, 0, __VA_ARGS__)
+#define expect_d_le(a, b, ...)   TEST_CHECK_(long long, "%lld", a, <=, b, 0, __VA_ARGS__)
+#define expect_d_gt(a, b, ...)   TEST_CHECK_(long long, "%lld", a, >, b, 0, __VA_ARGS__)
+#define expect_d_ge(a, b, ...)   TEST_CHECK_(long long, "%lld", a, >=, b, 0, __VA_ARGS__)
+#define expect_f_le(a, b, ...)   TEST_CHECK_(double, "%g", a, <=, b, 0, __VA_ARGS__)
+#define expect_f_ge(a, b, ...)   TEST_CHECK_(double, "%g", a, >=, b, 0, __VA_ARGS__)
 #define expect_ptr_eq(a, b, ...) TEST_CHECK_(const void *, "%p", a, ==, b, 0, __VA_ARGS__)
 #define expect_ptr_ne(a, b, ...) TEST_CHECK_(const void *, "%p", a, !=, b, 0, __VA_ARGS__)
-#define expect_true(c, ...) TEST_CHECK_(int, "%d", !!(c), ==, 1, 0, __VA_ARGS__)
-#define expect_false(c, ...) TEST_CHECK_(int, "%d", !!(c), ==, 0, 0, __VA_ARGS__)
+#define expect_true(c, ...)      TEST_CHECK_(int, "%d", !!(c), ==, 1, 0, __VA_ARGS__)
+#define expect_false(c, ...)     TEST_CHECK_(int, "%d", !!(c), ==, 0, 0, __VA_ARGS__)
 
-#define require_zu_eq(a, b, ...) TEST_CHECK_(size_t, "%zu", a, ==, b, 1, __VA_ARGS__)
-#define require_zu_ge(a, b, ...) TEST_CHECK_(size_t, "%zu", a, >=, b, 1, __VA_ARGS__)
-#define require_d_eq(a, b, ...) TEST_CHECK_(long long, "%lld", a, ==, b, 1, __VA_ARGS__)
+#define require_zu_eq(a, b, ...)  TEST_CHECK_(size_t, "%zu", a, ==, b, 1, __VA_ARGS__)
+#define require_zu_ge(a, b, ...)  TEST_CHECK_(size_t, "%zu", a, >=, b, 1, __VA_ARGS__)
+#define require_d_eq(a, b, ...)   TEST_CHECK_(long long, "%lld", a, ==, b, 1, __VA_ARGS__)
 #define require_ptr_ne(a, b, ...) TEST_CHECK_(const void *, "%p", a, !=, b, 1, __VA_ARGS__)
 #define require_ptr_eq(a, b, ...) TEST_CHECK_(const void *, "%p", a, ==, b, 1, __VA_ARGS__)
-#define require_true(c, ...) TEST_CHECK_(int, "%d", !!(c), ==, 1, 1, __VA_ARGS__)
+#define require_true(c, ...)      TEST_CHECK_(int, "%d", !!(c), ==, 1, 1, __VA_ARGS__)
+#define require_false(c, ...)     TEST_CHECK_(int, "%d", !!(c), ==, 0, 1, __VA_ARGS__)
 
 #define expect_str_eq(a, b, ...)                                                                   \
     do {                                                                                           \
@@ -131,7 +135,7 @@ static inline void test_fail_(const char *file, int line, const char *fmt, ...)
 #define test_skip_if(cond, ...)                                                                    \
     do {                                                                                           \
         if (cond) {                                                                                \
-            snprintf(test_state_.skip_reason, sizeof(test_state_.skip_reason), __VA_ARGS__);      \
+            snprintf(test_state_.skip_reason, sizeof(test_state_.skip_reason), __VA_ARGS__);       \
             test_state_.skipped = 1;                                                               \
             longjmp(test_state_.jmp, 1);                                                           \
         }                                                                                          \
@@ -161,7 +165,10 @@ static inline int test_main_(int argc, char **argv, const char *names, test_fn_t
         suite = suite ? suite + 1 : argv[0];
     }
     test_state_.suite = suite;
-    setvbuf(stdout, NULL, _IOLBF, 0);
+    /* A static buffer: stdio must not call malloc (it would share the program break with the
+     * allocator under test). */
+    static char outbuf[1 << 16];
+    setvbuf(stdout, outbuf, _IOLBF, sizeof(outbuf));
     char buf[4096];
     snprintf(buf, sizeof(buf), "%s", names);
     char *save = NULL;
@@ -253,12 +260,14 @@ static inline bool test_expect_death_(const char *file, int line, void (*fn)(voi
     int st;
     while (waitpid(pid, &st, 0) < 0 && errno == EINTR)
         ;
-    bool ok_sig = sig ? (WIFSIGNALED(st) && WTERMSIG(st) == sig) : (WIFEXITED(st) && WEXITSTATUS(st) == 0);
+    bool ok_sig =
+        sig ? (WIFSIGNALED(st) && WTERMSIG(st) == sig) : (WIFEXITED(st) && WEXITSTATUS(st) == 0);
     bool ok_msg = needle == NULL || strstr(out, needle) != NULL;
     if (!ok_sig || !ok_msg) {
         test_fail_(file, line, "child: %s %d (wanted %s %d), stderr \"%s\" (wanted \"%s\")",
-                   WIFSIGNALED(st) ? "signal" : "exit", WIFSIGNALED(st) ? WTERMSIG(st) : WEXITSTATUS(st),
-                   sig ? "signal" : "exit", sig, out, needle ? needle : "(any)");
+                   WIFSIGNALED(st) ? "signal" : "exit",
+                   WIFSIGNALED(st) ? WTERMSIG(st) : WEXITSTATUS(st), sig ? "signal" : "exit", sig,
+                   out, needle ? needle : "(any)");
         return false;
     }
     return true;

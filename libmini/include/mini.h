@@ -27,17 +27,17 @@
 #define MINI_VERSION_MAJOR 0
 #define MINI_VERSION_MINOR 1
 #define MINI_VERSION_PATCH 0
-#define MINI_VERSION "0.1.0"
+#define MINI_VERSION       "0.1.0"
 
 #ifdef __cplusplus
 extern "C" {
 #endif
 
 #if defined(__GNUC__)
-#define MINI_API __attribute__((visibility("default")))
-#define MINI_ATTR_MALLOC __attribute__((malloc, warn_unused_result))
+#define MINI_API                  __attribute__((visibility("default")))
+#define MINI_ATTR_MALLOC          __attribute__((malloc, warn_unused_result))
 #define MINI_ATTR_ALLOC_SIZE(...) __attribute__((alloc_size(__VA_ARGS__)))
-#define MINI_ATTR_ALLOC_ALIGN(n) __attribute__((alloc_align(n)))
+#define MINI_ATTR_ALLOC_ALIGN(n)  __attribute__((alloc_align(n)))
 #else
 #define MINI_API
 #define MINI_ATTR_MALLOC
@@ -52,11 +52,11 @@ MINI_API void mini_free(void *ptr);
 MINI_API void *mini_calloc(size_t nmemb, size_t size) MINI_ATTR_MALLOC MINI_ATTR_ALLOC_SIZE(1, 2);
 MINI_API void *mini_realloc(void *ptr, size_t size) MINI_ATTR_ALLOC_SIZE(2);
 MINI_API void *mini_reallocarray(void *ptr, size_t nmemb, size_t size) MINI_ATTR_ALLOC_SIZE(2, 3);
-MINI_API void *mini_memalign(size_t alignment, size_t size)
-    MINI_ATTR_MALLOC MINI_ATTR_ALLOC_SIZE(2) MINI_ATTR_ALLOC_ALIGN(1);
+MINI_API void *mini_memalign(size_t alignment, size_t size) MINI_ATTR_MALLOC MINI_ATTR_ALLOC_SIZE(2)
+    MINI_ATTR_ALLOC_ALIGN(1);
 MINI_API int mini_posix_memalign(void **memptr, size_t alignment, size_t size);
-MINI_API void *mini_aligned_alloc(size_t alignment, size_t size)
-    MINI_ATTR_MALLOC MINI_ATTR_ALLOC_SIZE(2) MINI_ATTR_ALLOC_ALIGN(1);
+MINI_API void *mini_aligned_alloc(size_t alignment, size_t size) MINI_ATTR_MALLOC
+    MINI_ATTR_ALLOC_SIZE(2) MINI_ATTR_ALLOC_ALIGN(1);
 MINI_API void *mini_valloc(size_t size) MINI_ATTR_MALLOC MINI_ATTR_ALLOC_SIZE(1);
 MINI_API void *mini_pvalloc(size_t size) MINI_ATTR_MALLOC;
 
@@ -106,18 +106,20 @@ typedef struct mini_stats {
     uint64_t peak_mapped;  /* high-water mark of `mapped` */
 
     /* How it is used. */
-    uint64_t allocated;    /* block bytes held by the program (headers included) */
-    uint64_t cached;       /* block bytes in thread caches */
-    uint64_t free;         /* bytes in arena free lists and top chunks */
-    uint64_t top;          /* the part of `free` in top chunks */
-    uint64_t purged;       /* the part of `free` whose pages were madvised away */
-    uint64_t large_count;  /* live large blocks */
-    uint64_t narenas;      /* arenas created */
-    uint64_t nthreads;     /* threads with a live cache */
+    uint64_t allocated;   /* block bytes held by the program (headers included) */
+    uint64_t cached;      /* block bytes in thread caches */
+    uint64_t free;        /* bytes in arena free lists and top chunks */
+    uint64_t top;         /* the part of `free` in top chunks */
+    uint64_t purged;      /* the part of `free` whose pages were madvised away */
+    uint64_t large_count; /* live large blocks */
+    uint64_t narenas;     /* arenas created */
+    uint64_t nthreads;    /* threads with a live cache */
 
-    /* Counters since the process started. */
-    uint64_t n_malloc;     /* malloc, calloc, realloc(NULL) and the aligned family */
-    uint64_t n_free;       /* free and realloc(p, 0) */
+    /* Counters since the process started. n_malloc - n_free is the number of live blocks. */
+    uint64_t n_malloc; /* blocks handed out: malloc, calloc, the aligned family,
+                              realloc(NULL, n) and the new block of a realloc that moves */
+    uint64_t n_free;   /* blocks taken back: free, realloc(p, 0) and the old block of a
+                              realloc that moves */
     uint64_t n_calloc;
     uint64_t n_realloc;
     uint64_t n_aligned;
@@ -127,15 +129,15 @@ typedef struct mini_stats {
     uint64_t n_arena_free;  /* blocks returned to an arena */
     uint64_t n_large_alloc;
     uint64_t n_large_free;
-    uint64_t n_brk;        /* brk calls (grow and shrink) */
+    uint64_t n_brk; /* brk calls (grow and shrink) */
     uint64_t n_mmap;
     uint64_t n_munmap;
     uint64_t n_mremap;
     uint64_t n_mprotect;
     uint64_t n_madvise;
-    uint64_t n_trim;       /* times a heap top was given back */
-    uint64_t bytes_purged; /* bytes given back with madvise, cumulative */
-    uint64_t bytes_trimmed; /* bytes given back by shrinking heaps, cumulative */
+    uint64_t n_trim;           /* times a heap top was given back */
+    uint64_t bytes_purged;     /* bytes given back with madvise, cumulative */
+    uint64_t bytes_trimmed;    /* bytes given back by shrinking heaps, cumulative */
     uint64_t n_lock_contended; /* arena lock acquisitions that had to wait */
 } mini_stats_t;
 

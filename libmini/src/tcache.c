@@ -1,0 +1,265 @@
+/*
+ * tcache.c — per-thread caches of small free chunks, in front of the arenas.
+ *
+ *   mini_tls_tc -> struct mini_tcache
+ *                    bins[tci]: head -> [chunk]->[chunk]->...   count <= max_count
+ *                                        head |= CACHED, mem[0]: next (safe-linked)
+ *
+ * A chunk in a cache is still "in use" for its arena; the cache just holds it for the next
+ * request of its exact size, so the common malloc/free pair takes no lock. Requests up to
+ * MINI_TCACHE_MAX (1024 bytes) are cached, up to MINI_TCACHE_COUNT (32) chunks per size.
+ *   miss:  lock the home arena once and carve fill_count (half the count, at most 64) chunks
+ *          of the size; return the lowest-addressed one and cache the rest in address order.
+ *   full:  when a free makes a bin exceed max_count, the older half of the bin goes back to
+ *          the chunks' own arenas (taking each arena's lock once per run of its chunks).
+ * A chunk freed by another thread than the one that allocated it enters the freeing thread's
+ * cache and, when flushed, returns to the arena it came from.
+ *
+ * Double free: a cached chunk has CACHED set in its header (chunk.h), so free() of a chunk in
+ * any thread's cache is reported at once; the bit is cleared when the chunk leaves the cache.
+ * A cache's next pointers are safe-linked, so a write into a cached block is noticed when the
+ * corrupted link is followed.
+ *
+ * Thread exit (a pthread key destructor) flushes the cache to the arenas and keeps the struct
+ * for the next thread; the exiting thread then runs uncached (mini_tcache_off). A child after
+ * fork() flushes the caches of the threads that did not survive, validating every entry.
+ */
+#include <errno.h>
+#include <string.h>
+
+#include "internal.h"
+
+#define MINI_TC_FILL_MAX 64
+
+struct mini_tcache mini_tcache_off;
+MINI_TLS struct mini_tcache *mini_tls_tc;
+MINI_TLS struct mini_arena *mini_tls_arena;
+
+static void tc_destructor(void *arg);
+
+void mini_tcache_init_global(void)
+{
+    pthread_key_create(&mini_global.tc_key, tc_destructor);
+}
+
+struct mini_tcache *mini_tcache_create(void)
+{
+    struct mini_tcache *tc = &mini_tcache_off;
+    long count = mini_opt(MINI_OPT_TCACHE_COUNT), max = mini_opt(MINI_OPT_TCACHE_MAX);
+    if (mini_opt(MINI_OPT_TCACHE) && count > 0 && max > 0) {
+        pthread_mutex_lock(&mini_global.tcaches_lock);
+        struct mini_tcache *t = mini_global.tc_free;
+        if (t)
+            mini_global.tc_free = t->next;
+        pthread_mutex_unlock(&mini_global.tcaches_lock);
+        if (t == NULL)
+            t = mini_meta_alloc(sizeof(*t));
+        if (t) {
+            memset(t, 0, sizeof(*t));
+            t->max_c = mini_s2c((size_t)max);
+            t->lim_s = t->max_c - MINI_HDR + 1;
+            t->max_count = (uint32_t)count;
+            uint32_t fill = (uint32_t)count / 2;
+            t->fill_count = fill < 1 ? 1 : fill > MINI_TC_FILL_MAX ? MINI_TC_FILL_MAX : fill;
+            pthread_mutex_lock(&mini_global.tcaches_lock);
+            t->next = mini_global.tcaches;
+            t->prev = NULL;
+            if (mini_global.tcaches)
+                mini_global.tcaches->prev = t;
+            mini_global.tcaches = t;
+            pthread_mutex_unlock(&mini_global.tcaches_lock);
+            tc = t;
+        }
+    }
+    /* Set before pthread_setspecific, which may itself call malloc. */
+    mini_tls_tc = tc;
+    if (tc != &mini_tcache_off)
+        pthread_setspecific(mini_global.tc_key, tc);
+    return tc;
+}
+
+static void release_list_one(mini_chunk_t *c)
+{
+    struct mini_arena *a = mini_arena_of(c);
+    mini_arena_lock(a);
+    mini_arena_free(a, c);
+    a->n_free--; /* never the program's */
+    mini_arena_unlock(a);
+}
+
+static void tbin_push(struct mini_tbin *b, void *mem)
+{
+    void **m = mem;
+    mini_chunk_t *ch = mem2chunk(mem);
+    chunk_set_head(ch, chunk_head(ch) | MINI_CACHED);
+    m[0] = mini_tc_protect(&m[0], b->head);
+    b->head = mem;
+    MINI_STORE(b->count, MINI_LOAD(b->count) + 1);
+}
+
+void *mini_tcache_refill(struct mini_tcache *tc, size_t c)
+{
+    mini_chunk_t *got[MINI_TC_FILL_MAX];
+    uint32_t n = tc->fill_count, k = 0;
+    mini_count(tc, &tc->n_miss);
+    struct mini_arena *a = mini_arena_lock_home();
+    for (; k < n; k++) {
+        got[k] = mini_arena_alloc(a, c, NULL);
+        if (got[k] == NULL)
+            break;
+    }
+    mini_arena_after_op(a);
+    mini_arena_unlock(a);
+    if (k == 0) {
+        errno = ENOMEM;
+        return NULL;
+    }
+    /* A chunk may be up to 16 bytes larger than asked (a rest too small to split off): it
+     * goes to the bin of its own size. */
+    for (uint32_t i = k; i-- > 1;) {
+        size_t gs = chunk_size(got[i]);
+        if (MINI_LIKELY(gs == c) || gs <= tc->max_c)
+            tbin_push(&tc->bins[mini_c2tci(gs)], chunk2mem(got[i]));
+        else
+            release_list_one(got[i]);
+    }
+    return chunk2mem(got[0]);
+}
+
+/* Return a list of cached chunks (linked as in a bin) to their arenas. */
+static void release_list(void *mem, uint32_t n)
+{
+    struct mini_arena *locked = NULL;
+    while (mem && n--) {
+        void **m = mem;
+        void *next = mini_tc_reveal(&m[0]);
+        mini_chunk_t *c = mem2chunk(mem);
+        chunk_set_head(c, chunk_head(c) & ~MINI_CACHED);
+        struct mini_arena *a = mini_arena_of(c);
+        if (a != locked) {
+            if (locked) {
+                mini_arena_after_op(locked);
+                mini_arena_unlock(locked);
+            }
+            mini_arena_lock(a);
+            locked = a;
+        }
+        mini_arena_free(a, c);
+        mem = next;
+    }
+    if (locked) {
+        mini_arena_after_op(locked);
+        mini_arena_unlock(locked);
+    }
+}
+
+void mini_tcache_flush_bin(struct mini_tcache *tc, unsigned tci, uint32_t keep)
+{
+    struct mini_tbin *b = &tc->bins[tci];
+    uint32_t cnt = MINI_LOAD(b->count);
+    if (cnt <= keep)
+        return;
+    /* Keep the `keep` most recently freed (the head of the list), release the older rest. */
+    void *rest;
+    if (keep == 0) {
+        rest = b->head;
+        b->head = NULL;
+    } else {
+        void **m = b->head;
+        for (uint32_t i = 1; i < keep; i++)
+            m = mini_tc_reveal(&m[0]);
+        rest = mini_tc_reveal(&m[0]);
+        m[0] = mini_tc_protect(&m[0], NULL);
+    }
+    MINI_STORE(b->count, keep);
+    release_list(rest, cnt - keep);
+}
+
+void mini_tcache_flush_all(struct mini_tcache *tc)
+{
+    if (tc == NULL || tc == &mini_tcache_off)
+        return;
+    for (unsigned i = 0; i < MINI_TC_NBINS; i++)
+        if (MINI_LOAD(tc->bins[i].count))
+            mini_tcache_flush_bin(tc, i, 0);
+}
+
+static void add_dead_counters(struct mini_tcache *t)
+{
+    mini_global.dead_n_malloc += MINI_LOAD(t->n_malloc);
+    mini_global.dead_n_free += MINI_LOAD(t->n_free);
+    mini_global.dead_n_calloc += MINI_LOAD(t->n_calloc);
+    mini_global.dead_n_realloc += MINI_LOAD(t->n_realloc);
+    mini_global.dead_n_aligned += MINI_LOAD(t->n_aligned);
+    mini_global.dead_n_miss += MINI_LOAD(t->n_miss);
+    mini_global.dead_n_uncached += MINI_LOAD(t->n_uncached);
+}
+
+static void unregister(struct mini_tcache *t)
+{
+    if (t->prev)
+        t->prev->next = t->next;
+    else
+        mini_global.tcaches = t->next;
+    if (t->next)
+        t->next->prev = t->prev;
+    add_dead_counters(t);
+    t->next = mini_global.tc_free;
+    mini_global.tc_free = t;
+}
+
+static void tc_destructor(void *arg)
+{
+    struct mini_tcache *tc = arg;
+    mini_tls_tc = &mini_tcache_off;
+    mini_tcache_flush_all(tc);
+    pthread_mutex_lock(&mini_global.tcaches_lock);
+    unregister(tc);
+    pthread_mutex_unlock(&mini_global.tcaches_lock);
+    if (mini_tls_arena)
+        atomic_fetch_sub_explicit(&mini_tls_arena->nthreads, 1, memory_order_relaxed);
+}
+
+/* Is mem a plausible cached chunk of size c? (Entries of a cache whose thread died in fork.) */
+static bool plausible(const void *mem, size_t c)
+{
+    uintptr_t lo, hi = mini_heap_bounds((uintptr_t)mem - MINI_HDR, &lo);
+    if (hi == 0 || ((uintptr_t)mem & (MINI_ALIGN - 1)))
+        return false;
+    const mini_chunk_t *ch = mem2chunk(mem);
+    return chunk_cached(ch) && chunk_size(ch) == c;
+}
+
+void mini_tcache_fork_child(void)
+{
+    struct mini_tcache *mine = mini_tls_tc, *t = mini_global.tcaches, *next;
+    mini_global.tcaches = NULL;
+    for (; t; t = next) {
+        next = t->next;
+        if (t == mine) {
+            t->next = t->prev = NULL;
+            mini_global.tcaches = t;
+            continue;
+        }
+        /* Its thread is gone: its chunks go back, one validated entry at a time (an entry
+         * that looks wrong, e.g. a push cut short by the fork, ends the walk: a leak, never
+         * a corruption). */
+        for (unsigned i = 0; i < MINI_TC_NBINS; i++) {
+            struct mini_tbin *b = &t->bins[i];
+            size_t c = mini_tci2c(i);
+            uint32_t n = MINI_LOAD(b->count);
+            void *mem = b->head;
+            while (mem && n-- && plausible(mem, c)) {
+                void *nx = mini_tc_reveal((void **)mem);
+                release_list(mem, 1);
+                mem = nx;
+            }
+            b->head = NULL;
+            MINI_STORE(b->count, 0);
+        }
+        t->prev = NULL;
+        add_dead_counters(t);
+        t->next = mini_global.tc_free;
+        mini_global.tc_free = t;
+    }
+}
