@@ -120,13 +120,16 @@ int calib_load(struct km_calib *c, const char *path, char *err, size_t errlen)
                      k);
             return -1;
         }
-        if (v < 0) {
-            snprintf(err, errlen, "%s:%d: value of \"%.*s\" is negative", path, line, (int)klen, k);
-            return -1;
-        }
         p = end;
         for (int i = 0; i < KM_NR_COSTS; i++) {
             if (strlen(km_cost_names[i]) == klen && memcmp(km_cost_names[i], k, klen) == 0) {
+                /* Only the costs the model uses must be >= 0 (other keys, such as the
+                 * calibrator's sampling slowdowns, may be negative). */
+                if (v < 0) {
+                    snprintf(err, errlen, "%s:%d: value of \"%.*s\" is negative", path, line,
+                             (int)klen, k);
+                    return -1;
+                }
                 tmp.v[i] = v;
                 tmp.from_file[i] = true;
             }
