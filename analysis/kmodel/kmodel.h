@@ -653,10 +653,19 @@ struct km {
     bool budget_exceeded;
     char oom_log[8192]; /* notable events: OOM kills, failed operations */
     size_t oom_log_len;
+    /* Numbers about the input itself (trace lines, calls...), reported as their own section. */
+    const char *input_section; /* "alloc_trace", "perf_trace", or NULL */
+    int n_input;
+    struct {
+        const char *key;
+        uint64_t v;
+    } input[48];
 };
 
 /* Append a line to the machine's event log (shown in reports). */
 void km_event(struct km *km, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+/* Set a number of the report's input section (key must be a string literal). */
+void km_input_stat(struct km *km, const char *section, const char *key, uint64_t v);
 
 /* ---- phys.c: the machine ------------------------------------------------------------------------ */
 

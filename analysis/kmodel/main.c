@@ -3,12 +3,16 @@
  *
  *   kmodel [OPTIONS] SCENARIO              run a scenario file (README.md has the format)
  *   kmodel [OPTIONS] --perf-trace FILE     replay `perf script -F pid,addr --show-mmap-events`
+ *   kmodel [OPTIONS] --alloc-trace FILE    replay an allocation trace through libmini (replay.c)
  *   kmodel --bench [--bench-ram SIZE]      measure events/s and host bytes per simulated frame
  *
  * Exit status: 0 done, 1 an `expect` in the scenario failed, 2 bad input or usage,
  * 3 the host ran out of memory.
  */
 #include "analysis/kmodel/kmodel.h"
+#include "analysis/kmodel/os_sim.h"
+#include "analysis/kmodel/replay.h"
+#include "libmini/include/mini.h"
 
 #include <errno.h>
 #include <inttypes.h>
@@ -16,10 +20,54 @@
 #include <string.h>
 #include <time.h>
 
+/* Input 2's environment: the replayer's block touches and liveness go to the model. */
+static void sim_touch(void *p, size_t len, bool write)
+{
+    mini_sim_touch(p, len, write ? KM_TOUCH_WRITE : KM_TOUCH_READ);
+}
+static uint64_t sim_probe(void *p, size_t len)
+{
+    return mini_sim_probe(p, len);
+}
+/* mincore: libmini's own writes found by probing a block's neighbourhood after each call and
+ * walking everything every N calls; uffd: the watcher sees them as they happen. */
+static const struct replay_env sim_env_mincore = {sim_touch, mini_sim_alive, mini_sim_sync,
+                                                  sim_probe, NULL};
+static const struct replay_env sim_env_uffd = {sim_touch, mini_sim_alive, NULL, NULL, NULL};
+
+static void alloc_trace_stats(struct km *km, const struct replay_stats *st)
+{
+    const char *s = "alloc_trace";
+    km_input_stat(km, s, "lines", st->lines);
+    km_input_stat(km, s, "calls", st->calls);
+    km_input_stat(km, s, "threads", st->threads);
+    km_input_stat(km, s, "failed", st->failed);
+    km_input_stat(km, s, "skipped", st->skipped);
+    km_input_stat(km, s, "peak_live_bytes", st->peak_live);
+    km_input_stat(km, s, "live_bytes_end", st->live_end);
+    km_input_stat(km, s, "libmini_pages_by_mincore", st->synced_pages);
+    km_input_stat(km, s, "libmini_pages_by_userfaultfd", mini_sim_watched_pages());
+    km_input_stat(km, s, "killed_line", st->killed_line);
+    mini_stats_t ms;
+    memset(&ms, 0, sizeof(ms));
+    mini_stats_get(&ms, sizeof(ms));
+    km_input_stat(km, s, "libmini_mapped", ms.mapped);
+    km_input_stat(km, s, "libmini_peak_mapped", ms.peak_mapped);
+    km_input_stat(km, s, "libmini_narenas", ms.narenas);
+    km_input_stat(km, s, "libmini_n_brk", ms.n_brk);
+    km_input_stat(km, s, "libmini_n_mmap", ms.n_mmap);
+    km_input_stat(km, s, "libmini_n_munmap", ms.n_munmap);
+    km_input_stat(km, s, "libmini_n_mremap", ms.n_mremap);
+    km_input_stat(km, s, "libmini_n_mprotect", ms.n_mprotect);
+    km_input_stat(km, s, "libmini_n_madvise", ms.n_madvise);
+    km_input_stat(km, s, "libmini_bytes_purged", ms.bytes_purged);
+    km_input_stat(km, s, "libmini_bytes_trimmed", ms.bytes_trimmed);
+}
+
 static void usage(FILE *f)
 {
     fprintf(f,
-            "usage: kmodel [OPTIONS] SCENARIO | --perf-trace FILE | --bench\n"
+            "usage: kmodel [OPTIONS] SCENARIO | --perf-trace FILE | --alloc-trace FILE | --bench\n"
             "  --json                 JSON report instead of text\n"
             "  --calibration FILE     costs from a flat JSON object of numbers (make bench writes\n"
             "                         results/calibration.json); built-in defaults otherwise\n"
@@ -32,6 +80,13 @@ static void usage(FILE *f)
             "  --max-events N         stop after N page touches (for fuzzing)\n"
             "  --quiet                no report (the exit status says whether expectations held)\n"
             "  --perf-trace FILE      replay a perf page-touch trace ('-' for stdin)\n"
+            "  --alloc-trace FILE     replay an allocation trace through libmini ('-' for stdin)\n"
+            "  --alloc-touch all|none the program writes each block it gets (all, default), or\n"
+            "                         only libmini's own writes and the trace's w/R lines count\n"
+            "  --alloc-sync uffd|N    how pages libmini writes itself reach the model: as they\n"
+            "                         are written (userfaultfd, default), or by mincore after\n"
+            "                         each call near its block and over everything every N\n"
+            "                         calls (0: only at the end)\n"
             "  --bench                benchmark the model (events/s, bytes per frame)\n"
             "  --bench-ram SIZE       machine size for --bench (default 64G)\n"
             "  --help\n");
@@ -258,7 +313,9 @@ static int bench(uint64_t ram)
 
 int main(int argc, char **argv)
 {
-    const char *scenario = NULL, *perf = NULL, *calib = NULL, *series = NULL;
+    const char *scenario = NULL, *perf = NULL, *alloc = NULL, *calib = NULL, *series = NULL;
+    struct replay_opts ro = {.env = &sim_env_uffd, .touch_all = true, .sync_every = 4096};
+    bool use_uffd = true;
     const char *sets[64];
     int nsets = 0;
     bool json = false, quiet = false, do_bench = false;
@@ -336,6 +393,25 @@ int main(int argc, char **argv)
         } else if (strcmp(a, "--perf-trace") == 0) {
             NEED_ARG();
             perf = next;
+        } else if (strcmp(a, "--alloc-trace") == 0) {
+            NEED_ARG();
+            alloc = next;
+        } else if (strcmp(a, "--alloc-touch") == 0) {
+            NEED_ARG();
+            if (strcmp(next, "all") != 0 && strcmp(next, "none") != 0) {
+                fprintf(stderr, "kmodel: --alloc-touch %s: 'all' or 'none'\n", next);
+                return 2;
+            }
+            ro.touch_all = strcmp(next, "all") == 0;
+        } else if (strcmp(a, "--alloc-sync") == 0) {
+            NEED_ARG();
+            char *end;
+            use_uffd = strcmp(next, "uffd") == 0;
+            ro.sync_every = use_uffd ? 0 : strtoull(next, &end, 10);
+            if (!use_uffd && (*end || end == next || next[0] == '-')) {
+                fprintf(stderr, "kmodel: --alloc-sync %s: 'uffd' or a number\n", next);
+                return 2;
+            }
         } else if (a[0] == '-' && a[1] != '\0') {
             fprintf(stderr, "kmodel: unknown option '%s' (see --help)\n", a);
             return 2;
@@ -349,7 +425,7 @@ int main(int argc, char **argv)
     }
     if (do_bench)
         return bench(bench_ram);
-    if ((scenario == NULL) == (perf == NULL)) {
+    if ((scenario != NULL) + (perf != NULL) + (alloc != NULL) != 1) {
         usage(stderr);
         return 2;
     }
@@ -370,7 +446,7 @@ int main(int argc, char **argv)
         }
         sc = scen_parse(scenario, text, len, err, sizeof(err));
     } else {
-        sc = scen_parse("(perf)", "", 0, err, sizeof(err));
+        sc = scen_parse(perf ? "(perf)" : "(alloc)", "", 0, err, sizeof(err));
     }
     free(text);
     if (sc == NULL) {
@@ -401,7 +477,40 @@ int main(int argc, char **argv)
         }
     }
     int rc = 0;
-    if (perf) {
+    if (alloc) {
+        FILE *in = strcmp(alloc, "-") == 0 ? stdin : fopen(alloc, "r");
+        /* The simulated process's address space: room for RAM + swap twice over, >= 64 GiB. */
+        uint64_t span = 2 * (km->cfg.ram_bytes + km->cfg.swap_bytes);
+        span = span < (64ULL << 30) ? 64ULL << 30 : span;
+        if (in == NULL) {
+            fprintf(stderr, "kmodel: %s: %s\n", alloc, strerror(errno));
+            rc = 2;
+        } else if (mini_sim_attach(km, span, err, sizeof(err)) != 0) {
+            fprintf(stderr, "kmodel: %s\n", err);
+            rc = 3;
+        } else {
+            struct replay_stats st;
+            ro.name = alloc;
+            if (use_uffd && !mini_sim_watch(err, sizeof(err))) {
+                km_event(km, "alloc trace: %s; libmini's own writes found with mincore instead",
+                         err);
+                use_uffd = false;
+            }
+            ro.env = use_uffd ? &sim_env_uffd : &sim_env_mincore;
+            rc = replay_alloc_trace(&ro, in, &st, err, sizeof(err));
+            if (rc)
+                fprintf(stderr, "%s\n", err);
+            else
+                alloc_trace_stats(km, &st);
+            if (rc == 0 && st.killed_line)
+                km_event(km, "alloc trace: the process was OOM-killed at %s:%" PRIu64, alloc,
+                         st.killed_line);
+            /* libmini's memory stays mapped: its atexit handler may still read it. */
+            mini_sim_detach();
+        }
+        if (in && in != stdin)
+            fclose(in);
+    } else if (perf) {
         FILE *in = strcmp(perf, "-") == 0 ? stdin : fopen(perf, "r");
         if (in == NULL) {
             fprintf(stderr, "kmodel: %s: %s\n", perf, strerror(errno));
@@ -417,6 +526,14 @@ int main(int argc, char **argv)
                          " taken as reads), %" PRIu64 " mmap records, %" PRIu64
                          " kernel addresses skipped, %" PRIu64 " processes",
                          st.lines, st.samples, st.reads_inferred, st.mmaps, st.skipped, st.pids);
+            }
+            if (rc == 0) {
+                km_input_stat(km, "perf_trace", "lines", st.lines);
+                km_input_stat(km, "perf_trace", "samples", st.samples);
+                km_input_stat(km, "perf_trace", "reads_inferred", st.reads_inferred);
+                km_input_stat(km, "perf_trace", "mmap_records", st.mmaps);
+                km_input_stat(km, "perf_trace", "kernel_skipped", st.skipped);
+                km_input_stat(km, "perf_trace", "processes", st.pids);
             }
             if (in != stdin)
                 fclose(in);

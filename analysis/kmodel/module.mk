@@ -10,18 +10,21 @@
 
 KMODEL_DIR := analysis/kmodel
 KMODEL_MAIN := $(KMODEL_DIR)/main.c
-KMODEL_LIB_SRCS := $(filter-out $(KMODEL_MAIN) $(KMODEL_DIR)/os_sim.c,$(sort $(wildcard $(KMODEL_DIR)/*.c)))
+KMODEL_SIM_SRCS := $(KMODEL_DIR)/os_sim.c $(KMODEL_DIR)/replay.c
+KMODEL_LIB_SRCS := $(filter-out $(KMODEL_MAIN) $(KMODEL_SIM_SRCS),$(sort $(wildcard $(KMODEL_DIR)/*.c)))
 KMODEL_VARIANTS := release debug asan
-KMODEL_LIBS := -lm
+KMODEL_LIBS := -lm -lpthread
+# Input 2: libmini's core (every source but its OS layer os.c) runs over os_sim.c.
+KMODEL_LIBMINI_SRCS := $(filter-out libmini/src/os.c,$(sort $(wildcard libmini/src/*.c)))
 
 define KMODEL_VARIANT
 $(VDIR_$(1))/lib/libkmodel.a: $(call obj,$(1),$(KMODEL_LIB_SRCS))
 	@mkdir -p $$(@D)
 	rm -f $$@ && $$(AR) rcs $$@ $$^
-$(VDIR_$(1))/bin/kmodel: $(call obj,$(1),$(KMODEL_MAIN)) $(VDIR_$(1))/lib/libkmodel.a
+$(VDIR_$(1))/bin/kmodel: $(call obj,$(1),$(KMODEL_MAIN) $(KMODEL_SIM_SRCS) $(KMODEL_LIBMINI_SRCS)) $(VDIR_$(1))/lib/libkmodel.a
 	@mkdir -p $$(@D)
 	$$(CC) $$(VFLAGS_$(1)) $$(VLDFLAGS_$(1)) -o $$@ $$^ $$(KMODEL_LIBS)
-DEP_FILES += $(patsubst %.o,%.d,$(call obj,$(1),$(KMODEL_LIB_SRCS) $(KMODEL_MAIN) $(KMODEL_DIR)/os_sim.c))
+DEP_FILES += $(patsubst %.o,%.d,$(call obj,$(1),$(KMODEL_LIB_SRCS) $(KMODEL_MAIN) $(KMODEL_SIM_SRCS)))
 endef
 $(foreach v,$(KMODEL_VARIANTS),$(eval $(call KMODEL_VARIANT,$(v))))
 
@@ -43,8 +46,10 @@ $(foreach t,$(KMODEL_TESTS),$(eval $(call add_test,kmodel/$(t),300,-,$(VDIR_debu
 $(foreach t,$(KMODEL_TESTS),$(eval $(call add_test,kmodel/asan/$(t),300,-,$(VDIR_asan)/tests/kmodel/$(t))))
 
 # Scenario tests: tests/kmodel/NAME.sh KMODEL_BINARY (debug build: checks on).
-KMODEL_SH_TESTS := $(basename $(notdir $(wildcard tests/kmodel/*.sh)))
+KMODEL_SH_TESTS := $(filter-out alloc_trace,$(basename $(notdir $(wildcard tests/kmodel/*.sh))))
 $(foreach t,$(KMODEL_SH_TESTS),$(eval $(call add_test,kmodel/$(t),300,-,tests/kmodel/$(t).sh $(VDIR_debug)/bin/kmodel)))
+# Input 2 against the real kernel: the model (debug) and libmini over os.c (release).
+$(eval $(call add_test,kmodel/alloc_trace,300,-,tests/kmodel/alloc_trace.sh $(VDIR_debug)/bin/kmodel $(B)/bin/kmodel-alloc-real))
 
 # The scenario/trace/calibration parser fuzzer (deterministic, bounded), under ASan + UBSan.
 $(VDIR_asan)/tests/fuzz/kmodel_fuzz: $(call obj,asan,tests/fuzz/kmodel_fuzz.c) $(VDIR_asan)/lib/libkmodel.a
@@ -53,6 +58,8 @@ $(VDIR_asan)/tests/fuzz/kmodel_fuzz: $(call obj,asan,tests/fuzz/kmodel_fuzz.c) $
 TEST_DEPS += $(VDIR_asan)/tests/fuzz/kmodel_fuzz
 DEP_FILES += $(patsubst %.o,%.d,$(call obj,asan,tests/fuzz/kmodel_fuzz.c))
 $(eval $(call add_test,kmodel/fuzz,300,-,$(VDIR_asan)/tests/fuzz/kmodel_fuzz 3000))
+# Input 2's reader and replay, fuzzed through the ASan + UBSan kmodel (one process per input).
+$(eval $(call add_test,kmodel/alloc_fuzz,300,-,tests/fuzz/kmodel_alloc_fuzz.sh $(VDIR_asan)/bin/kmodel 300))
 
 # The calibration program: build/bin/kmodel-calibrate prints this machine's costs as JSON.
 $(B)/bin/kmodel-calibrate: $(call obj,release,$(KMODEL_DIR)/calib/measure.c)
@@ -60,6 +67,15 @@ $(B)/bin/kmodel-calibrate: $(call obj,release,$(KMODEL_DIR)/calib/measure.c)
 	$(CC) $(VFLAGS_release) -o $@ $^
 ALL_TARGETS += $(B)/bin/kmodel-calibrate
 DEP_FILES += $(patsubst %.o,%.d,$(call obj,release,$(KMODEL_DIR)/calib/measure.c))
+
+# Input 2's real half: build/bin/kmodel-alloc-real replays an allocation trace through libmini
+# over the real kernel (libmini.a, with os.c) with the same replayer (replay.c).
+$(B)/bin/kmodel-alloc-real: $(call obj,release,$(KMODEL_DIR)/tools/alloc_real.c $(KMODEL_DIR)/replay.c) $(B)/lib/libmini.a
+	@mkdir -p $(@D)
+	$(CC) $(VFLAGS_release) -o $@ $^ -lpthread
+ALL_TARGETS += $(B)/bin/kmodel-alloc-real
+TEST_DEPS += $(B)/bin/kmodel-alloc-real
+DEP_FILES += $(patsubst %.o,%.d,$(call obj,release,$(KMODEL_DIR)/tools/alloc_real.c))
 
 # The validation harness: build/bin/kmodel-validate runs E1-E9 for real and through the model
 # (analysis/kmodel/validate/*.c; needs root for E3-E6, E8, E9). `make validate-model` writes

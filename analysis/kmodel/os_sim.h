@@ -20,12 +20,30 @@
 
 /* Create the machine and the process; span is the host reservation (e.g. 64 GiB). */
 int mini_sim_init(const struct km_config *cfg, uint64_t span, char *err, size_t errlen);
+/* The same over a machine the caller made (and destroys after mini_sim_fini). */
+int mini_sim_attach(struct km *km, uint64_t span, char *err, size_t errlen);
 void mini_sim_fini(void);
+/* False once the simulated process was OOM-killed: every mini_os_* call then fails (ENOMEM). */
+bool mini_sim_alive(void);
 struct km *mini_sim_machine(void);
 struct km_mm *mini_sim_process(void);
 /* The program accessed [addr, addr + len): fault the pages into the model. */
 int mini_sim_touch(const void *addr, size_t len, enum km_touch how);
 /* Fault into the model every page the host has resident in mapped ranges; returns pages. */
 uint64_t mini_sim_sync(void);
+/* The same for the pages of [addr, addr + len) only (cheap: a replayer probes the pages of a
+ * block's header and of the next block's, which libmini writes). */
+uint64_t mini_sim_probe(const void *addr, size_t len);
+
+/* Watch the host reservation with a userfaultfd: every page libmini (or anyone) touches first
+ * is faulted into the model as a write when it is touched, exactly and in order (replaces
+ * mini_sim_sync/probe). False (and err) when the kernel refuses userfaultfd. */
+bool mini_sim_watch(char *err, size_t errlen);
+void mini_sim_unwatch(void);
+/* Pages the watcher faulted into the model. */
+uint64_t mini_sim_watched_pages(void);
+
+/* Forget the machine (the caller destroys it) but keep the host memory libmini points into. */
+void mini_sim_detach(void);
 
 #endif

@@ -308,6 +308,11 @@ static void text_report(struct km *km, FILE *f, unsigned what)
         fprintf(f, "\n## slabinfo\n");
         out_slabinfo(km, f);
     }
+    if (km->input_section) {
+        fprintf(f, "\n## %s\n", km->input_section);
+        for (int i = 0; i < km->n_input; i++)
+            fprintf(f, "%s %" PRIu64 "\n", km->input[i].key, km->input[i].v);
+    }
     if (km->oom_log_len)
         fprintf(f, "\n## events\n%s", km->oom_log);
 }
@@ -490,6 +495,12 @@ static void json_report(struct km *km, FILE *f, unsigned what)
             jw_close(&w, '}');
         }
         jw_close(&w, ']');
+    }
+    if (km->input_section) {
+        jw_open(&w, km->input_section, '{');
+        for (int i = 0; i < km->n_input; i++)
+            jw_u64(&w, km->input[i].key, km->input[i].v);
+        jw_close(&w, '}');
     }
     jw_str(&w, "events", km->oom_log);
     jw_close(&w, '}');

@@ -63,6 +63,20 @@ void km_event(struct km *km, const char *fmt, ...)
     km->oom_log[km->oom_log_len] = '\0';
 }
 
+void km_input_stat(struct km *km, const char *section, const char *key, uint64_t v)
+{
+    km->input_section = section;
+    for (int i = 0; i < km->n_input; i++)
+        if (strcmp(km->input[i].key, key) == 0) {
+            km->input[i].v = v;
+            return;
+        }
+    if (km->n_input < (int)(sizeof(km->input) / sizeof(km->input[0]))) {
+        km->input[km->n_input].key = key;
+        km->input[km->n_input++].v = v;
+    }
+}
+
 /* ---- Frame lists -------------------------------------------------------------------------- */
 
 void kl_init(struct km_list *l)

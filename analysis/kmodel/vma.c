@@ -815,6 +815,7 @@ uint64_t vma_mremap(struct km *km, struct km_mm *mm, uint64_t addr, uint64_t old
     /* move_vma(): the new VMA takes over the charge (old + grow, charged above); the old
      * one's VM_ACCOUNT is concealed so that unmapping it releases nothing. */
     uint32_t of = v->flags;
+    uint64_t vs = v->start, ve = v->end;
     mm->total_vm += newlen >> KM_PAGE_SHIFT;
     if (is_data_mapping(of))
         mm->data_vm += newlen >> KM_PAGE_SHIFT;
@@ -824,6 +825,12 @@ uint64_t vma_mremap(struct km *km, struct km_mm *mm, uint64_t addr, uint64_t old
         mm->committed -= oldlen >> KM_PAGE_SHIFT;
     }
     do_munmap(km, mm, addr, addr + oldlen);
+    /* The parts of the old VMA outside the moved range keep their charge (move_vma():
+     * account_start / account_end). */
+    if (acct && vs < addr && (v = vma_find(mm, vs)) != NULL)
+        v->flags |= KM_VM_ACCOUNT;
+    if (acct && ve > addr + oldlen && (v = vma_find(mm, addr + oldlen)) != NULL)
+        v->flags |= KM_VM_ACCOUNT;
     v = vma_find(mm, na);
     if (v)
         merge_around(km, mm, (size_t)(v - mm->vmas));

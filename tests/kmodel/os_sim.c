@@ -82,7 +82,8 @@ TEST_BEGIN(reserve_commit_decommit_purge)
     expect_d_eq(r[100], 0, "purged memory reads as zeros");
     expect_d_eq(mini_os_decommit(r + (1 << 20), 3 << 20), 0, "");
     expect_u64_eq(proc_rss(mm), rss - 1024, "decommit drops the rest");
-    expect_u64_eq(km->committed - c0, 1024, "the kernel keeps the charge of an mprotect'ed range");
+    expect_u64_eq(km->committed - c0, 256,
+                  "decommit (mmap MAP_FIXED|MAP_NORESERVE PROT_NONE, as os.c) drops the charge");
     km_check_all(km);
     mini_sim_fini();
 }
@@ -127,9 +128,49 @@ TEST_BEGIN(overcommit_never_refuses_like_the_kernel)
 }
 TEST_END
 
+TEST_BEGIN(userfaultfd_watch_sees_each_first_write)
+{
+    setup(0);
+    char err[256] = "";
+    bool w = mini_sim_watch(err, sizeof(err));
+    test_skip_if(!w, err);
+    struct km_mm *mm = mini_sim_process();
+    char *p = mini_os_map(64 << 10);
+    require_true(p != NULL, "map");
+    uint64_t rss = proc_rss(mm), f0 = mm->minflt;
+    p[0] = 1;
+    expect_u64_eq(proc_rss(mm) - rss, 1, "a host write is a model fault at once");
+    memset(p, 2, 64 << 10);
+    expect_u64_eq(proc_rss(mm) - rss, 16, "16 pages");
+    expect_u64_eq(mm->minflt - f0, 16, "16 faults");
+    expect_u64_eq(mini_sim_watched_pages(), 16, "all seen by the watcher");
+    expect_d_eq(p[100], 2, "the data is there");
+    /* The program's touches (the replayer's) go to the model and map the host pages quietly. */
+    char *q = mini_os_map(64 << 10);
+    mini_sim_touch(q, 64 << 10, KM_TOUCH_WRITE);
+    q[5] = 3;
+    expect_u64_eq(mini_sim_watched_pages(), 16, "no round trip for pages the model has");
+    expect_u64_eq(proc_rss(mm) - rss, 32, "");
+    /* Purged pages fault again when written. */
+    expect_d_eq(mini_os_purge(p, 64 << 10), 0, "");
+    expect_d_eq(p[7], 0, "purged memory reads as zeros");
+    expect_u64_eq(proc_rss(mm) - rss, 17,
+                  "a first read counts as a write (the watcher maps a real page)");
+    /* A moved mapping stays watched. */
+    char *r = mini_os_remap(q, 64 << 10, 8 << 20);
+    require_true(r != NULL, "remap");
+    uint64_t w0 = mini_sim_watched_pages();
+    r[(4 << 20) + 1] = 1;
+    expect_u64_eq(mini_sim_watched_pages() - w0, 1, "the grown part of a moved mapping");
+    km_check_all(mini_sim_machine());
+    mini_sim_fini();
+}
+TEST_END
+
 int main(int argc, char **argv)
 {
     return TEST_MAIN(argc, argv, map_touch_and_sync_count_pages, sbrk_grows_and_shrinks_the_heap,
                      reserve_commit_decommit_purge, remap_moves_data_and_pages,
-                     overcommit_never_refuses_like_the_kernel);
+                     overcommit_never_refuses_like_the_kernel,
+                     userfaultfd_watch_sees_each_first_write);
 }

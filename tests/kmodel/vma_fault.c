@@ -148,6 +148,29 @@ TEST_BEGIN(mremap_moves_pages_and_keeps_them)
 }
 TEST_END
 
+TEST_BEGIN(mremap_of_part_of_a_merged_vma_keeps_the_rest_charged)
+{
+    struct km *km = kmt_machine(512ULL << 20, 0);
+    struct km_mm *mm = proc_create(km, "p", 0);
+    size_t n0 = mm->nvma;
+    uint64_t a = map(km, mm, 16 * 4096), b = map(km, mm, 16 * 4096);
+    require_true(b + 16 * 4096 == a && mm->nvma == n0 + 1, "one merged VMA");
+    uint64_t c0 = km->committed;
+    int e;
+    /* The lower half cannot grow in place (the upper half is above it): it moves. */
+    uint64_t n = vma_mremap(km, mm, b, 16 * 4096, 64 * 4096, &e);
+    require_true(n != 0 && n != b, "moved");
+    expect_u64_eq(km->committed - c0, 48, "only the growth is charged");
+    struct km_vma *v = vma_find(mm, a);
+    expect_true(v && (v->flags & KM_VM_ACCOUNT), "the part left behind is still VM_ACCOUNT");
+    km_check_all(km);
+    expect_d_eq(vma_munmap(km, mm, a, 16 * 4096), 0, "");
+    expect_u64_eq(km->committed - c0, 48 - 16, "and releases its charge when unmapped");
+    km_check_all(km);
+    km_destroy(km);
+}
+TEST_END
+
 TEST_BEGIN(thp_fault_maps_2m_and_splits_on_partial_unmap)
 {
     struct km *km = kmt_machine(1ULL << 30, 0);
@@ -219,6 +242,7 @@ TEST_END
 int main(int argc, char **argv)
 {
     return TEST_MAIN(argc, argv, adjacent_mappings_merge_and_split,
+                     mremap_of_part_of_a_merged_vma_keeps_the_rest_charged,
                      brk_grows_one_vma_and_is_charged, cow_after_fork_copies_then_reuses,
                      dontneed_drops_rss_not_commit_free_is_lazy, mremap_moves_pages_and_keeps_them,
                      thp_fault_maps_2m_and_splits_on_partial_unmap,
