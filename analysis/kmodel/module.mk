@@ -89,7 +89,7 @@ DEP_FILES += $(patsubst %.o,%.d,$(call obj,release,$(KMODEL_VALIDATE_SRCS)))
 
 .PHONY: validate-model
 # The costs: results/calibration.json from `make bench` when it exists, else measured now.
-validate-model: $(B)/bin/kmodel-validate $(B)/bin/kmodel-calibrate
+validate-model: $(B)/bin/kmodel-validate $(B)/bin/kmodel-calibrate $(B)/bin/kmodel $(B)/bin/kmodel-alloc-real
 	@mkdir -p results
 	@if [ -f results/calibration.json ]; then cal=results/calibration.json; \
 	else cal=$(B)/calibration-now.json; echo "validate-model: measuring the calibration now ($$cal)"; \

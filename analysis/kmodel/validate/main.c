@@ -1,10 +1,11 @@
 /*
- * main.c — build/bin/kmodel-validate: run E1-E9 for real and through the model, write
- * results/model-validation.json and results/model-validation.md (make validate-model).
+ * main.c — build/bin/kmodel-validate: run E1-E9 (and I2, input 2's replay) for real and
+ * through the model, write results/model-validation.json and results/model-validation.md
+ * (make validate-model).
  *
  *   kmodel-validate [--only E1,E2,...] [--out DIR]
  *
- * E1, E2 and E7 need no privileges; the others need root and change settings through
+ * E1, E2, E7 and I2 need no privileges; the others need root and change settings through
  * bench/vmctl, which restores them on every exit path (and repairs an interrupted run).
  */
 #include "analysis/kmodel/validate/validate.h"
@@ -29,6 +30,7 @@ static const struct {
     {"E7", "static state", e7_static},
     {"E8", "slab cost of VMAs", e8_slab},
     {"E9", "OOM victim", e9_oom},
+    {"I2", "allocation trace through libmini, model vs real kernel", i2_alloc_trace},
 };
 
 static double now_s(void)
@@ -60,7 +62,7 @@ int main(int argc, char **argv)
         return 2;
     }
     if (!v_root)
-        fprintf(stderr, "kmodel-validate: not root: only E1, E2 and E7 run (the others change "
+        fprintf(stderr, "kmodel-validate: not root: only E1, E2, E7 and I2 run (the others change "
                         "sysctls, swap and memory cgroups; run as root for them)\n");
     mkdir(out, 0755);
     double t0 = now_s();

@@ -60,6 +60,7 @@ int e6_global(void);
 int e7_static(void);
 int e8_slab(void);
 int e9_oom(void);
+int i2_alloc_trace(void);
 
 extern bool v_root;
 extern const char *v_calibration_override;
