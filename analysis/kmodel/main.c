@@ -83,10 +83,10 @@ static void usage(FILE *f)
             "  --alloc-trace FILE     replay an allocation trace through libmini ('-' for stdin)\n"
             "  --alloc-touch all|none the program writes each block it gets (all, default), or\n"
             "                         only libmini's own writes and the trace's w/R lines count\n"
-            "  --alloc-sync uffd|N    how pages libmini writes itself reach the model: as they\n"
-            "                         are written (userfaultfd, default), or by mincore after\n"
-            "                         each call near its block and over everything every N\n"
-            "                         calls (0: only at the end)\n"
+            "  --alloc-sync N|uffd    how pages libmini writes itself reach the model: by\n"
+            "                         mincore near each call's block and over everything every\n"
+            "                         N calls (default 4096; 0: only at the end), or as they\n"
+            "                         are written (uffd: a userfaultfd watcher; exact, slower)\n"
             "  --bench                benchmark the model (events/s, bytes per frame)\n"
             "  --bench-ram SIZE       machine size for --bench (default 64G)\n"
             "  --help\n");
@@ -314,8 +314,8 @@ static int bench(uint64_t ram)
 int main(int argc, char **argv)
 {
     const char *scenario = NULL, *perf = NULL, *alloc = NULL, *calib = NULL, *series = NULL;
-    struct replay_opts ro = {.env = &sim_env_uffd, .touch_all = true, .sync_every = 4096};
-    bool use_uffd = true;
+    struct replay_opts ro = {.env = &sim_env_mincore, .touch_all = true, .sync_every = 4096};
+    bool use_uffd = false;
     const char *sets[64];
     int nsets = 0;
     bool json = false, quiet = false, do_bench = false;

@@ -80,7 +80,8 @@ int i2_alloc_trace(void)
     }
     snprintf(cmd, sizeof(cmd), "%s/kmodel-alloc-real %s", self, trace);
     char *real = run(cmd);
-    snprintf(cmd, sizeof(cmd), "%s/kmodel --json --calibration %s --alloc-trace %s", self,
+    snprintf(cmd, sizeof(cmd),
+             "%s/kmodel --json --alloc-sync uffd --calibration %s --alloc-trace %s", self,
              v_calibration(), trace);
     char *model = run(cmd);
     unlink(trace);
