@@ -29,7 +29,11 @@ static char *run(const char *cmd)
         return NULL;
     size_t cap = 1 << 16, n = 0;
     char *buf = malloc(cap);
-    while (buf) {
+    if (buf == NULL) {
+        pclose(f);
+        return NULL;
+    }
+    for (;;) {
         if (n + 1 == cap) {
             char *nb = realloc(buf, cap * 2);
             if (nb == NULL)
@@ -42,10 +46,8 @@ static char *run(const char *cmd)
             break;
         n += r;
     }
-    int st = pclose(f);
-    if (buf)
-        buf[n] = '\0';
-    if (st != 0) {
+    buf[n] = '\0';
+    if (pclose(f) != 0) {
         free(buf);
         return NULL;
     }
