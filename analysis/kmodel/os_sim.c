@@ -378,7 +378,7 @@ void *mini_os_reserve(size_t len, size_t align)
         return NULL;
     atomic_fetch_add_explicit(&mini_os_n_mmap, 1, memory_order_relaxed);
     int e = 0;
-    uint64_t big = len + align;
+    uint64_t big = len + align + PAGE; /* as os.c: always a head and a tail to unmap */
     uint64_t a = vma_mmap(sim.km, sim.mm, 0, big, 0, KM_MAP_PRIVATE | KM_MAP_ANON, -1, 0, &e);
     if (a == 0 || !in_range(a, big)) {
         if (a)
@@ -387,15 +387,10 @@ void *mini_os_reserve(size_t len, size_t align)
         errno = e ? e : ENOMEM;
         return NULL;
     }
-    uint64_t r = (a + align - 1) & ~((uint64_t)align - 1);
-    if (r > a) {
-        atomic_fetch_add_explicit(&mini_os_n_munmap, 1, memory_order_relaxed);
-        vma_munmap(sim.km, sim.mm, a, r - a);
-    }
-    if (a + big > r + len) {
-        atomic_fetch_add_explicit(&mini_os_n_munmap, 1, memory_order_relaxed);
-        vma_munmap(sim.km, sim.mm, r + len, a + big - (r + len));
-    }
+    uint64_t r = (a + 1 + align - 1) & ~((uint64_t)align - 1);
+    atomic_fetch_add_explicit(&mini_os_n_munmap, 2, memory_order_relaxed);
+    vma_munmap(sim.km, sim.mm, a, r - a);
+    vma_munmap(sim.km, sim.mm, r + len, a + big - (r + len));
     end();
     return (void *)(uintptr_t)r;
 }

@@ -27,10 +27,10 @@
 #include <stdatomic.h>
 #include <stdint.h>
 
-#define BENCH_SHM_ENV "MINI_BENCH_SHM"
-#define BENCH_SHM_MAGIC 0x6c6962656e636831ULL /* "libench1" */
+#define BENCH_SHM_ENV     "MINI_BENCH_SHM"
+#define BENCH_SHM_MAGIC   0x6c6962656e636831ULL /* "libench1" */
 #define BENCH_SHM_VERSION 1
-#define BENCH_SLOTS 48
+#define BENCH_SLOTS       48
 
 enum bench_phase {
     BENCH_PHASE_INIT = 0,    /* started, not yet measuring */
@@ -47,14 +47,14 @@ struct bench_slot {
 };
 
 struct bench_shm {
-    uint64_t magic;        /* BENCH_SHM_MAGIC, set by the workload once attached */
-    uint32_t version;      /* BENCH_SHM_VERSION */
+    uint64_t magic;   /* BENCH_SHM_MAGIC, set by the workload once attached */
+    uint32_t version; /* BENCH_SHM_VERSION */
     _Atomic uint32_t phase;
     _Atomic uint64_t phase_ns; /* CLOCK_MONOTONIC ns of the last phase change */
     _Atomic uint32_t idle_ms;  /* how long the workload idles in FREED (set by the workload) */
     _Atomic uint32_t trim_idle_ms;
-    char workload[32];         /* the workload's name */
-    char ops_unit[24];         /* e.g. "malloc+free pairs" */
+    char workload[32]; /* the workload's name */
+    char ops_unit[24]; /* e.g. "malloc+free pairs" */
     char pad_[24];
     struct bench_slot slot[BENCH_SLOTS];
 };

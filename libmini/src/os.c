@@ -32,29 +32,26 @@ void *mini_os_map(size_t len)
 
 void *mini_os_reserve(size_t len, size_t align)
 {
-    /* Over-reserve by `align`, then unmap the misaligned head and the tail. */
+    /* Over-reserve by `align` and a page, start strictly after the mapping's start, and unmap
+     * the head and the tail: always exactly two munmaps, wherever the kernel put it (so that
+     * the kernel model, which places mappings its own way, makes the same calls). */
     size_t page = mini_os_page_size();
     if (align < page)
         align = page;
-    if (len + align < len) {
+    size_t big = len + align + page;
+    if (big < len) {
         errno = ENOMEM;
         return NULL;
     }
     atomic_fetch_add_explicit(&mini_os_n_mmap, 1, memory_order_relaxed);
-    void *p =
-        mmap(NULL, len + align, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+    void *p = mmap(NULL, big, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
     if (p == MAP_FAILED)
         return NULL;
-    uintptr_t a = (uintptr_t)p, al = mini_align_up(a, align);
-    if (al > a) {
-        atomic_fetch_add_explicit(&mini_os_n_munmap, 1, memory_order_relaxed);
-        munmap(p, al - a);
-    }
-    if (a + len + align > al + len) {
-        atomic_fetch_add_explicit(&mini_os_n_munmap, 1, memory_order_relaxed);
-        munmap((void *)(al + len), a + len + align - (al + len));
-    }
-    return (void *)al;
+    uintptr_t a = (uintptr_t)p, r = mini_align_up(a + 1, align);
+    atomic_fetch_add_explicit(&mini_os_n_munmap, 2, memory_order_relaxed);
+    munmap(p, r - a);
+    munmap((void *)(r + len), a + big - (r + len));
+    return (void *)r;
 }
 
 int mini_os_commit(void *addr, size_t len)

@@ -48,4 +48,9 @@ void *mini_os_remap(void *addr, size_t oldlen, size_t newlen);
 /* The page size (4096 on x86-64). */
 size_t mini_os_page_size(void);
 
+/* Every implementation counts its calls here (relaxed atomic adds), for mini_stats_get: one per
+ * system call made, so mini_os_reserve counts one mmap and two munmaps. */
+extern _Atomic uint64_t mini_os_n_brk, mini_os_n_mmap, mini_os_n_munmap, mini_os_n_mremap,
+    mini_os_n_mprotect, mini_os_n_madvise;
+
 #endif /* MINI_OS_H */

@@ -12,9 +12,6 @@
 
 #include "internal.h"
 
-extern _Atomic uint64_t mini_os_n_brk, mini_os_n_mmap, mini_os_n_munmap, mini_os_n_mremap,
-    mini_os_n_mprotect, mini_os_n_madvise;
-
 size_t mini_stats_get(mini_stats_t *out, size_t size)
 {
     if (out == NULL || size == 0)
