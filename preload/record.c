@@ -16,10 +16,10 @@
  * rec.lock), the thread maps it. No record path allocates memory: the recorder's state is in
  * static storage and in mmap'd pages, so it never calls the allocator it records.
  *
- * Deciding: the first call into the shim reads MINI_TRACE (getenv: the C library has set up the
- * environment before the first malloc of any program we have met; if it has not, the decision
- * waits for a later call). Unset, mini_rec_active drops to 0 and every later call costs one
- * predictable branch.
+ * Deciding: the shim's constructor, or an earlier first call into the shim, reads MINI_TRACE
+ * (getenv: the C library has set up the environment before the first malloc of any program we
+ * have met; if it has not, the decision waits for a later call). Unset, mini_rec_active drops
+ * to 0 and every later call costs one predictable branch.
  *
  * Whose file: the process takes FILE when it can lock it (flock LOCK_EX, held while it runs);
  * if another live process holds it — a traced parent whose child ran exec(), or an unrelated
@@ -446,6 +446,15 @@ static void os_hook(unsigned op, uintptr_t addr, size_t len, uint64_t arg, uintp
                      len, arg, (const void *)addr, (const void *)ret);
     }
     errno = saved;
+}
+
+/* At load: decide now (the environment is ready), so that a traced process owns FILE from its
+ * start even if it allocates late or never; calls made before this (by constructors that ran
+ * earlier) decided already. */
+__attribute__((constructor)) static void rec_init(void)
+{
+    if (mini_rec_on() && atomic_load(&rec.state) == ST_UNDECIDED && !tls_busy)
+        start();
 }
 
 /* exit(): the trace is complete (threads still running may add records after this). */

@@ -133,6 +133,22 @@ static int fail(struct mtr_err *err, uint64_t off, const char *fmt, ...)
     return -1;
 }
 
+void mtr_close(struct mtr_trace *t);
+
+/* fail(), then close t (the message may quote the mapped file: format it first). */
+static int fail_close(struct mtr_trace *t, struct mtr_err *err, uint64_t off, const char *fmt, ...)
+    __attribute__((format(printf, 4, 5)));
+static int fail_close(struct mtr_trace *t, struct mtr_err *err, uint64_t off, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    err->off = off;
+    vsnprintf(err->msg, sizeof(err->msg), fmt, ap);
+    va_end(ap);
+    mtr_close(t);
+    return -1;
+}
+
 /* ---- Sorting events ------------------------------------------------------------------ */
 
 static inline bool ev_less(const struct mtr_ev *a, const struct mtr_ev *b)
@@ -311,18 +327,18 @@ int mtr_open(struct mtr_trace *t, const char *path, struct mtr_err *err)
             continue;
         }
         if (memcmp(c->magic, MINI_TRACE_CHUNK_MAGIC, 8) != 0)
-            return mtr_close(t), fail(err, off, "chunk %llu: bad chunk magic", (unsigned long long)i);
+            return fail_close(t, err, off, "chunk %llu: bad chunk magic", (unsigned long long)i);
         if (c->capacity != cap)
-            return mtr_close(t), fail(err, off + 16, "chunk %llu: capacity %u, expected %u",
+            return fail_close(t, err, off + 16, "chunk %llu: capacity %u, expected %u",
                                       (unsigned long long)i, c->capacity, cap);
         if (c->count > cap)
-            return mtr_close(t), fail(err, off + 12, "chunk %llu: %u records, more than its capacity %u",
+            return fail_close(t, err, off + 12, "chunk %llu: %u records, more than its capacity %u",
                                       (unsigned long long)i, c->count, cap);
         if (c->index != i)
-            return mtr_close(t), fail(err, off + 24, "chunk %llu says it is chunk %llu",
+            return fail_close(t, err, off + 24, "chunk %llu says it is chunk %llu",
                                       (unsigned long long)i, (unsigned long long)c->index);
         if (c->flags & ~MINI_TRACE_CF_CLOSED)
-            return mtr_close(t), fail(err, off + 20, "chunk %llu: unknown flags 0x%x",
+            return fail_close(t, err, off + 20, "chunk %llu: unknown flags 0x%x",
                                       (unsigned long long)i, c->flags);
         nrec += c->count;
     }
