@@ -36,9 +36,9 @@ extern mini_new_handler_t _ZSt15get_new_handlerv(void) __attribute__((weak));
 extern void _ZSt17__throw_bad_allocv(void) __attribute__((weak, noreturn));
 
 #define F_ARR MINI_TR_F_ARRAY
-#define F_NT MINI_TR_F_NOTHROW
-#define F_AL MINI_TR_F_ALIGNED
-#define F_SZ MINI_TR_F_SIZED
+#define F_NT  MINI_TR_F_NOTHROW
+#define F_AL  MINI_TR_F_ALIGNED
+#define F_SZ  MINI_TR_F_SIZED
 
 static inline void *new_try(size_t s, size_t align)
 {

@@ -91,7 +91,8 @@ static void flags_text(const struct mini_trace_rec *r, char *buf, size_t n)
 static void dump_rec(const struct mtr_trace *t, const struct mini_trace_rec *r)
 {
     char name[32], fl[64], in[24] = "-", out[24] = "-", res[32] = "";
-    snprintf(name, sizeof(name), "%s%s", mtr_op_name(r->op), (r->flags & MINI_TR_F_ARRAY) ? "[]" : "");
+    snprintf(name, sizeof(name), "%s%s", mtr_op_name(r->op),
+             (r->flags & MINI_TR_F_ARRAY) ? "[]" : "");
     flags_text(r, fl, sizeof(fl));
     if (r->in)
         snprintf(in, sizeof(in), "0x%" PRIx64, r->in);
@@ -105,8 +106,8 @@ static void dump_rec(const struct mtr_trace *t, const struct mini_trace_rec *r)
                out, fl, res);
     else
         printf("%14.3f %7u %-16s %14" PRIu64 " %12" PRIu64 " %18s %18s%s%s\n",
-               (double)(r->ts - t->hdr->start_ns) / 1e3, r->tid, name, r->size, r->arg, in, out,
-               fl, res);
+               (double)(r->ts - t->hdr->start_ns) / 1e3, r->tid, name, r->size, r->arg, in, out, fl,
+               res);
 }
 
 static int cmd_dump(int argc, char **argv)
@@ -130,8 +131,8 @@ static int cmd_dump(int argc, char **argv)
     if (mtr_open(&t, path, &err) != 0)
         return mt_bad_trace(path, &err);
     header_lines(&t);
-    printf("#%13s %7s %-16s %14s %12s %18s %18s flags\n", "time_us", "tid", "op", "size",
-           "arg", "in", "out");
+    printf("#%13s %7s %-16s %14s %12s %18s %18s flags\n", "time_us", "tid", "op", "size", "arg",
+           "in", "out");
     if (raw) {
         for (uint64_t i = 0; i < t.nrec; i++)
             dump_rec(&t, t.rec[i]);
@@ -168,7 +169,8 @@ static void class_name(unsigned c, char *buf, size_t n)
     else if (c == NCLASS - 1)
         snprintf(buf, n, "> %" PRIu64, (uint64_t)1 << (NCLASS + 1));
     else
-        snprintf(buf, n, "%" PRIu64 "-%" PRIu64, ((uint64_t)1 << (c + 2)) + 1, (uint64_t)1 << (c + 3));
+        snprintf(buf, n, "%" PRIu64 "-%" PRIu64, ((uint64_t)1 << (c + 2)) + 1,
+                 (uint64_t)1 << (c + 3));
 }
 
 /* LSD radix sort of n values, 16 bits a pass. */
@@ -245,7 +247,8 @@ static int cmd_stats(int argc, char **argv)
             }
         }
         if (m2 == UINT64_MAX) {
-            fprintf(stderr, "mini-trace: %s: no window (marks 1 and 2 from mini-trace replay)\n", path);
+            fprintf(stderr, "mini-trace: %s: no window (marks 1 and 2 from mini-trace replay)\n",
+                    path);
             mtr_res_free(&t, &res);
             mtr_close(&t);
             return 2;
@@ -322,8 +325,8 @@ static int cmd_stats(int argc, char **argv)
     printf("os_calls:");
     for (unsigned op = MINI_TR_OP_MIN_OS; op <= MINI_TR_OP_MAX_OS; op++)
         printf(" %s=%" PRIu64, mtr_op_name(op), oscalls[op]);
-    printf("\nos_bytes: brk_grow=%" PRIu64 " brk_shrink=%" PRIu64 " mmap=%" PRIu64 " munmap=%" PRIu64
-           " madvise=%" PRIu64 "\n",
+    printf("\nos_bytes: brk_grow=%" PRIu64 " brk_shrink=%" PRIu64 " mmap=%" PRIu64
+           " munmap=%" PRIu64 " madvise=%" PRIu64 "\n",
            brk_grow, brk_shrink, mmap_b, munmap_b, madv_b);
     printf("peak_live_bytes: %" PRIu64 "\n", peak);
     printf("peak_live_blocks: %" PRIu64 "\n", peak_blocks);

@@ -54,17 +54,17 @@
 enum { ST_UNDECIDED, ST_OFF, ST_ON, ST_REOPEN };
 
 #define REC_MAX_THREADS 16384u
-#define REC_CAP ((MINI_TRACE_CHUNK_BYTES - sizeof(struct mini_trace_chunk)) / MINI_TRACE_REC_BYTES)
+#define REC_CAP         ((MINI_TRACE_CHUNK_BYTES - sizeof(struct mini_trace_chunk)) / MINI_TRACE_REC_BYTES)
 
 struct mini_rec_thread {
     struct mini_trace_chunk *chunk; /* the chunk being written, or NULL */
     struct mini_trace_chunk *old;   /* the previous one: unmapped at the next switch */
     uint32_t count;                 /* slots of `chunk` reserved */
     uint32_t tid;
-    uint32_t seq;                   /* the next record number */
-    uint32_t live;                  /* 1 while a thread owns the slot */
+    uint32_t seq;  /* the next record number */
+    uint32_t live; /* 1 while a thread owns the slot */
     uint64_t uid;
-    uint64_t nchunks;               /* chunks this thread has taken */
+    uint64_t nchunks; /* chunks this thread has taken */
     struct mini_rec_thread *next_free;
 };
 
@@ -347,6 +347,25 @@ static void go_off(void)
     atomic_store(&mini_rec_active, 0);
 }
 
+/* rec.base = path, made absolute (a fork child opens FILE.<pid> later, maybe elsewhere). */
+static bool set_base(const char *path)
+{
+    size_t n = strlen(path), d = 0;
+    if (path[0] != '/') {
+        if (getcwd(rec.base, sizeof(rec.base)) == NULL)
+            return false;
+        d = strlen(rec.base);
+        if (d + 1 < sizeof(rec.base))
+            rec.base[d++] = '/';
+    }
+    if (d + n + 1 > sizeof(rec.base)) {
+        mini_warn("MINI_TRACE: path too long; not tracing", NULL, NULL);
+        return false;
+    }
+    memcpy(rec.base + d, path, n + 1);
+    return true;
+}
+
 /* Decide whether to trace, or open the file of a fork child. Returns true when tracing. */
 MINI_NOINLINE static bool start(void)
 {
@@ -357,13 +376,12 @@ MINI_NOINLINE static bool start(void)
         const char *path = environ ? getenv("MINI_TRACE") : NULL;
         if (environ == NULL) {
             /* Too early to read the environment: decide at a later call. */
-        } else if (path == NULL || *path == '\0' || strlen(path) >= sizeof(rec.base)) {
+        } else if (path == NULL || *path == '\0' || !set_base(path)) {
             go_off();
         } else {
-            memcpy(rec.base, path, strlen(path) + 1);
-            rec.slots = mmap(NULL, REC_MAX_THREADS * sizeof(struct mini_rec_thread),
-                             PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE,
-                             -1, 0);
+            rec.slots =
+                mmap(NULL, REC_MAX_THREADS * sizeof(struct mini_rec_thread), PROT_READ | PROT_WRITE,
+                     MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
             if (rec.slots == MAP_FAILED) {
                 rec.slots = NULL;
                 warn("no memory for the recorder", path);
@@ -474,11 +492,13 @@ MINI_EXPORT void mini_trace_mark(uint64_t value)
         mini_rec_put(rt, MINI_TR_MARK, 0, 0, mini_rec_now(), 0, 0, value, NULL, NULL);
 }
 
-_Static_assert((int)MINI_TR_OS_SBRK == (int)MINI_OS_OP_SBRK && (int)MINI_TR_OS_MMAP == (int)MINI_OS_OP_MMAP &&
+_Static_assert((int)MINI_TR_OS_SBRK == (int)MINI_OS_OP_SBRK &&
+                   (int)MINI_TR_OS_MMAP == (int)MINI_OS_OP_MMAP &&
                    (int)MINI_TR_OS_MUNMAP == (int)MINI_OS_OP_MUNMAP &&
                    (int)MINI_TR_OS_MREMAP == (int)MINI_OS_OP_MREMAP &&
                    (int)MINI_TR_OS_MPROTECT == (int)MINI_OS_OP_MPROTECT &&
                    (int)MINI_TR_OS_MADVISE == (int)MINI_OS_OP_MADVISE,
                "os.c's op codes are the trace format's");
-_Static_assert(REC_CAP * MINI_TRACE_REC_BYTES + sizeof(struct mini_trace_chunk) == MINI_TRACE_CHUNK_BYTES,
+_Static_assert(REC_CAP *MINI_TRACE_REC_BYTES + sizeof(struct mini_trace_chunk) ==
+                   MINI_TRACE_CHUNK_BYTES,
                "a chunk is its header and whole records");

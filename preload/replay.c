@@ -90,7 +90,7 @@ static struct {
     _Atomic uint32_t go;
     _Atomic uint32_t done;
     _Atomic uint32_t may_exit;
-    _Atomic uint64_t ticket;   /* --strict: the call whose turn it is */
+    _Atomic uint64_t ticket; /* --strict: the call whose turn it is */
     _Atomic int64_t live;
     _Atomic uint64_t peak;
     _Atomic uint64_t blocks;
@@ -123,8 +123,8 @@ static void live_add(int64_t d)
     int64_t now = atomic_fetch_add_explicit(&rp.live, d, memory_order_relaxed) + d;
     uint64_t pk = atomic_load_explicit(&rp.peak, memory_order_relaxed);
     while (now > 0 && (uint64_t)now > pk &&
-           !atomic_compare_exchange_weak_explicit(&rp.peak, &pk, (uint64_t)now, memory_order_relaxed,
-                                                  memory_order_relaxed))
+           !atomic_compare_exchange_weak_explicit(&rp.peak, &pk, (uint64_t)now,
+                                                  memory_order_relaxed, memory_order_relaxed))
         ;
 }
 
@@ -261,7 +261,8 @@ static void run_one(struct worker *w, const struct rp_ev *e)
             q = a ? _ZnamSt11align_val_tRKSt9nothrow_t(e->size, e->arg, _ZSt7nothrow)
                   : _ZnwmSt11align_val_tRKSt9nothrow_t(e->size, e->arg, _ZSt7nothrow);
         else
-            q = a ? _ZnamRKSt9nothrow_t(e->size, _ZSt7nothrow) : _ZnwmRKSt9nothrow_t(e->size, _ZSt7nothrow);
+            q = a ? _ZnamRKSt9nothrow_t(e->size, _ZSt7nothrow)
+                  : _ZnwmRKSt9nothrow_t(e->size, _ZSt7nothrow);
         break;
     }
     case MINI_TR_DELETE:
@@ -322,8 +323,10 @@ int mt_cmd_replay(int argc, char **argv)
         } else if (strcmp(argv[i], "--no-write") == 0) {
             rp.write = false;
         } else if (strcmp(argv[i], "--max-threads") == 0) {
-            if (i + 1 >= argc || (max_threads = mt_parse_count(argv[i + 1])) < 0 || max_threads > 4096) {
-                fprintf(stderr, "mini-trace: replay: --max-threads wants a number from 1 to 4096\n");
+            if (i + 1 >= argc || (max_threads = mt_parse_count(argv[i + 1])) < 0 ||
+                max_threads > 4096) {
+                fprintf(stderr,
+                        "mini-trace: replay: --max-threads wants a number from 1 to 4096\n");
                 return 2;
             }
             i++;
@@ -356,7 +359,8 @@ int mt_cmd_replay(int argc, char **argv)
     uint64_t tcap = 64;
     while (tcap < 2u * t.ntids + 2)
         tcap *= 2;
-    uint32_t *tkey = mtr_mem_alloc(tcap * sizeof(uint32_t)), *tval = mtr_mem_alloc(tcap * sizeof(uint32_t));
+    uint32_t *tkey = mtr_mem_alloc(tcap * sizeof(uint32_t)),
+             *tval = mtr_mem_alloc(tcap * sizeof(uint32_t));
     uint32_t nw = 0, ntids = 0;
     uint32_t cap_w = (uint32_t)(t.ntids < (uint64_t)max_threads ? t.ntids : (uint64_t)max_threads);
     if (cap_w == 0)
@@ -465,8 +469,9 @@ int mt_cmd_replay(int argc, char **argv)
     fflush(stdout);
     int rc = 0;
     if (corrupted || dirty) {
-        fprintf(stderr, "mini-trace: replay: the allocator under test corrupted %" PRIu64
-                        " blocks and returned %" PRIu64 " non-zero calloc blocks\n",
+        fprintf(stderr,
+                "mini-trace: replay: the allocator under test corrupted %" PRIu64
+                " blocks and returned %" PRIu64 " non-zero calloc blocks\n",
                 corrupted, dirty);
         rc = 1;
     }

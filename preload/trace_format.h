@@ -37,43 +37,44 @@
 
 #include <stdint.h>
 
-#define MINI_TRACE_MAGIC "LIBMINIT"       /* the 8 bytes at offset 0 */
-#define MINI_TRACE_CHUNK_MAGIC "MINICHNK" /* the 8 bytes at the start of every written chunk */
-#define MINI_TRACE_VERSION 1
-#define MINI_TRACE_HEADER_BYTES 4096u
-#define MINI_TRACE_CHUNK_BYTES 65536u
-#define MINI_TRACE_REC_BYTES 64u
+#define MINI_TRACE_MAGIC           "LIBMINIT" /* the 8 bytes at offset 0 */
+#define MINI_TRACE_CHUNK_MAGIC     "MINICHNK" /* the 8 bytes at the start of every written chunk */
+#define MINI_TRACE_VERSION         1
+#define MINI_TRACE_HEADER_BYTES    4096u
+#define MINI_TRACE_CHUNK_BYTES     65536u
+#define MINI_TRACE_REC_BYTES       64u
 #define MINI_TRACE_CLOCK_MONOTONIC 1u /* header.clock: CLOCK_MONOTONIC, nanoseconds */
 
 /* header.flags */
 #define MINI_TRACE_HF_COMPLETE 0x1u /* the process went through exit(): nothing is missing */
-#define MINI_TRACE_HF_CHILD 0x2u    /* written by the child of a traced fork() (FILE.<pid>): it
+#define MINI_TRACE_HF_CHILD                                                                        \
+    0x2u                        /* written by the child of a traced fork() (FILE.<pid>): it
                                        may free blocks that its parent allocated */
-#define MINI_TRACE_HF_LOST 0x4u     /* some records were dropped (see header.lost) */
+#define MINI_TRACE_HF_LOST 0x4u /* some records were dropped (see header.lost) */
 
 struct mini_trace_header {
-    char magic[8];             /*   0: MINI_TRACE_MAGIC */
-    uint32_t version;          /*   8: MINI_TRACE_VERSION */
-    uint32_t header_bytes;     /*  12: where chunk 0 starts (a multiple of 4096) */
-    uint32_t record_bytes;     /*  16: sizeof(struct mini_trace_rec) = 64 */
-    uint32_t chunk_bytes;      /*  20: bytes per chunk, header included (a multiple of 4096) */
-    uint32_t pid;              /*  24: the traced process */
-    uint32_t ppid;             /*  28: its parent */
-    uint32_t clock;            /*  32: MINI_TRACE_CLOCK_MONOTONIC */
-    uint32_t page_size;        /*  36: the page size of the traced machine */
-    uint64_t start_ns;         /*  40: the clock when tracing started */
+    char magic[8];              /*   0: MINI_TRACE_MAGIC */
+    uint32_t version;           /*   8: MINI_TRACE_VERSION */
+    uint32_t header_bytes;      /*  12: where chunk 0 starts (a multiple of 4096) */
+    uint32_t record_bytes;      /*  16: sizeof(struct mini_trace_rec) = 64 */
+    uint32_t chunk_bytes;       /*  20: bytes per chunk, header included (a multiple of 4096) */
+    uint32_t pid;               /*  24: the traced process */
+    uint32_t ppid;              /*  28: its parent */
+    uint32_t clock;             /*  32: MINI_TRACE_CLOCK_MONOTONIC */
+    uint32_t page_size;         /*  36: the page size of the traced machine */
+    uint64_t start_ns;          /*  40: the clock when tracing started */
     uint64_t start_realtime_ns; /* 48: CLOCK_REALTIME (ns since 1970) at the same moment */
-    uint64_t nchunks;          /*  56: chunks in the file (updated when one is added) */
-    uint32_t flags;            /*  64: MINI_TRACE_HF_* */
-    uint32_t lost;             /*  68: records dropped (no space, or too many threads) */
-    uint64_t initial_brk;      /*  72: the program break when tracing started */
-    int64_t mmap_threshold;    /*  80: libmini's options in force when tracing started */
-    int64_t trim_threshold;    /*  88: (-1: never) */
-    int64_t top_pad;           /*  96 */
-    int64_t arena_max;         /* 104: (0: 8 per CPU) */
-    char libmini_version[16];  /* 112: "0.1.0", NUL-padded */
-    char exe[128];             /* 128: /proc/self/exe of the traced process, NUL-terminated */
-};                             /* 256 */
+    uint64_t nchunks;           /*  56: chunks in the file (updated when one is added) */
+    uint32_t flags;             /*  64: MINI_TRACE_HF_* */
+    uint32_t lost;              /*  68: records dropped (no space, or too many threads) */
+    uint64_t initial_brk;       /*  72: the program break when tracing started */
+    int64_t mmap_threshold;     /*  80: libmini's options in force when tracing started */
+    int64_t trim_threshold;     /*  88: (-1: never) */
+    int64_t top_pad;            /*  96 */
+    int64_t arena_max;          /* 104: (0: 8 per CPU) */
+    char libmini_version[16];   /* 112: "0.1.0", NUL-padded */
+    char exe[128];              /* 128: /proc/self/exe of the traced process, NUL-terminated */
+};                              /* 256 */
 
 /* chunk.flags */
 #define MINI_TRACE_CF_CLOSED 0x1u /* its thread moved on or exited: count is final */
@@ -103,31 +104,31 @@ enum mini_trace_op {
     MINI_TR_ALIGNED_ALLOC = 8,  /* arg = alignment, size -> out */
     MINI_TR_VALLOC = 9,         /* size -> out */
     MINI_TR_PVALLOC = 10,       /* size -> out */
-    MINI_TR_NEW = 11,           /* size [, arg = alignment: F_ALIGNED] -> out (F_ARRAY, F_NOTHROW) */
-    MINI_TR_DELETE = 12,        /* in [, size: F_SIZED] [, arg = alignment: F_ALIGNED] */
-    MINI_TR_TRIM = 13,          /* malloc_trim: size = pad; result = the return value */
-    MINI_TR_MALLOPT = 14,       /* size = param (int, sign-extended), arg = value; result */
-    MINI_TR_MARK = 15,          /* mini_trace_mark(arg): a marker for tools */
-    MINI_TR_OS_SBRK = 64,       /* size = increment (signed); out = the old break, or ~0 */
-    MINI_TR_OS_MMAP = 65,       /* in = address hint; size = length; arg = prot | flags << 32;
+    MINI_TR_NEW = 11,         /* size [, arg = alignment: F_ALIGNED] -> out (F_ARRAY, F_NOTHROW) */
+    MINI_TR_DELETE = 12,      /* in [, size: F_SIZED] [, arg = alignment: F_ALIGNED] */
+    MINI_TR_TRIM = 13,        /* malloc_trim: size = pad; result = the return value */
+    MINI_TR_MALLOPT = 14,     /* size = param (int, sign-extended), arg = value; result */
+    MINI_TR_MARK = 15,        /* mini_trace_mark(arg): a marker for tools */
+    MINI_TR_OS_SBRK = 64,     /* size = increment (signed); out = the old break, or ~0 */
+    MINI_TR_OS_MMAP = 65,     /* in = address hint; size = length; arg = prot | flags << 32;
                                    out = the mapping, or ~0 (MAP_FAILED) */
-    MINI_TR_OS_MUNMAP = 66,     /* in = address; size = length; out = 0 or ~0 */
-    MINI_TR_OS_MREMAP = 67,     /* in = address; size = old length; arg = new length;
+    MINI_TR_OS_MUNMAP = 66,   /* in = address; size = length; out = 0 or ~0 */
+    MINI_TR_OS_MREMAP = 67,   /* in = address; size = old length; arg = new length;
                                    out = new address or ~0 (MREMAP_MAYMOVE) */
-    MINI_TR_OS_MPROTECT = 68,   /* in = address; size = length; arg = prot; out = 0 or ~0 */
-    MINI_TR_OS_MADVISE = 69,    /* in = address; size = length; arg = advice; out = 0 or ~0 */
+    MINI_TR_OS_MPROTECT = 68, /* in = address; size = length; arg = prot; out = 0 or ~0 */
+    MINI_TR_OS_MADVISE = 69,  /* in = address; size = length; arg = advice; out = 0 or ~0 */
 };
 #define MINI_TR_OP_MAX_CALL MINI_TR_MARK
-#define MINI_TR_OP_MIN_OS MINI_TR_OS_SBRK
-#define MINI_TR_OP_MAX_OS MINI_TR_OS_MADVISE
+#define MINI_TR_OP_MIN_OS   MINI_TR_OS_SBRK
+#define MINI_TR_OP_MAX_OS   MINI_TR_OS_MADVISE
 
 /* rec.flags */
-#define MINI_TR_F_ARRAY 0x1u   /* new[] / delete[] */
-#define MINI_TR_F_NOTHROW 0x2u /* the std::nothrow_t variant */
-#define MINI_TR_F_SIZED 0x4u   /* sized delete: size holds the size the program passed */
-#define MINI_TR_F_ALIGNED 0x8u /* std::align_val_t variant: arg holds the alignment */
-#define MINI_TR_F_FAILED 0x10u /* the call failed: NULL, an error code, or (new) bad_alloc */
-#define MINI_TR_F_ALL 0x1fu
+#define MINI_TR_F_ARRAY   0x1u  /* new[] / delete[] */
+#define MINI_TR_F_NOTHROW 0x2u  /* the std::nothrow_t variant */
+#define MINI_TR_F_SIZED   0x4u  /* sized delete: size holds the size the program passed */
+#define MINI_TR_F_ALIGNED 0x8u  /* std::align_val_t variant: arg holds the alignment */
+#define MINI_TR_F_FAILED  0x10u /* the call failed: NULL, an error code, or (new) bad_alloc */
+#define MINI_TR_F_ALL     0x1fu
 
 struct mini_trace_rec {
     uint64_t ts;       /*  0: ordering key, CLOCK_MONOTONIC ns: when the call returned, for

@@ -263,11 +263,12 @@ static int check_header(const struct mtr_trace *t, struct mtr_err *err, uint64_t
         n = (t->size / h->chunk_bytes) + 1; /* avoid overflow below; reported as truncated */
     uint64_t need = (uint64_t)h->header_bytes + n * h->chunk_bytes;
     if (t->size < need || n != h->nchunks)
-        return fail(err, t->size,
-                    "truncated: the header counts %llu chunks (%llu bytes), the file has %zu bytes",
-                    (unsigned long long)h->nchunks,
-                    (unsigned long long)((uint64_t)h->header_bytes + h->nchunks * (uint64_t)h->chunk_bytes),
-                    t->size);
+        return fail(
+            err, t->size,
+            "truncated: the header counts %llu chunks (%llu bytes), the file has %zu bytes",
+            (unsigned long long)h->nchunks,
+            (unsigned long long)((uint64_t)h->header_bytes + h->nchunks * (uint64_t)h->chunk_bytes),
+            t->size);
     *nchunks = n;
     return 0;
 }
@@ -313,7 +314,8 @@ int mtr_open(struct mtr_trace *t, const char *path, struct mtr_err *err)
         return -1;
     }
     const struct mini_trace_header *h = t->hdr;
-    uint32_t cap = (h->chunk_bytes - (uint32_t)sizeof(struct mini_trace_chunk)) / MINI_TRACE_REC_BYTES;
+    uint32_t cap =
+        (h->chunk_bytes - (uint32_t)sizeof(struct mini_trace_chunk)) / MINI_TRACE_REC_BYTES;
     bool lost = (h->flags & MINI_TRACE_HF_LOST) != 0;
 
     /* Pass 1: chunks, counts. */
@@ -330,16 +332,16 @@ int mtr_open(struct mtr_trace *t, const char *path, struct mtr_err *err)
             return fail_close(t, err, off, "chunk %llu: bad chunk magic", (unsigned long long)i);
         if (c->capacity != cap)
             return fail_close(t, err, off + 16, "chunk %llu: capacity %u, expected %u",
-                                      (unsigned long long)i, c->capacity, cap);
+                              (unsigned long long)i, c->capacity, cap);
         if (c->count > cap)
             return fail_close(t, err, off + 12, "chunk %llu: %u records, more than its capacity %u",
-                                      (unsigned long long)i, c->count, cap);
+                              (unsigned long long)i, c->count, cap);
         if (c->index != i)
             return fail_close(t, err, off + 24, "chunk %llu says it is chunk %llu",
-                                      (unsigned long long)i, (unsigned long long)c->index);
+                              (unsigned long long)i, (unsigned long long)c->index);
         if (c->flags & ~MINI_TRACE_CF_CLOSED)
             return fail_close(t, err, off + 20, "chunk %llu: unknown flags 0x%x",
-                                      (unsigned long long)i, c->flags);
+                              (unsigned long long)i, c->flags);
         nrec += c->count;
     }
     t->nchunks = nch;
@@ -375,7 +377,8 @@ int mtr_open(struct mtr_trace *t, const char *path, struct mtr_err *err)
             t->nwriters++;
             wr->tid = c->tid;
             if (c->thread_seq != 0 && !lost) {
-                rc = fail(err, off + 40, "chunk %llu: thread %u's chunk %llu, but its earlier chunks are missing",
+                rc = fail(err, off + 40,
+                          "chunk %llu: thread %u's chunk %llu, but its earlier chunks are missing",
                           (unsigned long long)i, c->tid, (unsigned long long)c->thread_seq);
                 break;
             }
@@ -390,12 +393,14 @@ int mtr_open(struct mtr_trace *t, const char *path, struct mtr_err *err)
                 t->ntids++;
             }
         } else if (wr->tid != c->tid) {
-            rc = fail(err, off + 8, "chunk %llu: writer %llu was thread %u, now %u", (unsigned long long)i,
-                      (unsigned long long)c->thread_uid, wr->tid, c->tid);
+            rc = fail(err, off + 8, "chunk %llu: writer %llu was thread %u, now %u",
+                      (unsigned long long)i, (unsigned long long)c->thread_uid, wr->tid, c->tid);
             break;
         }
         if (!lost && (c->thread_seq != wr->next_chunk_seq || c->first_seq != wr->next_rec_seq)) {
-            rc = fail(err, off + 40, "chunk %llu: thread %u's chunk %llu (records from %llu), expected chunk %llu (records from %llu)",
+            rc = fail(err, off + 40,
+                      "chunk %llu: thread %u's chunk %llu (records from %llu), expected chunk %llu "
+                      "(records from %llu)",
                       (unsigned long long)i, c->tid, (unsigned long long)c->thread_seq,
                       (unsigned long long)c->first_seq, (unsigned long long)wr->next_chunk_seq,
                       (unsigned long long)wr->next_rec_seq);
@@ -415,7 +420,8 @@ int mtr_open(struct mtr_trace *t, const char *path, struct mtr_err *err)
                 break;
             }
             if (r->tid != c->tid) {
-                rc = fail(err, ro + 16, "record of thread %u in a chunk of thread %u", r->tid, c->tid);
+                rc = fail(err, ro + 16, "record of thread %u in a chunk of thread %u", r->tid,
+                          c->tid);
                 break;
             }
             if (r->seq != (uint32_t)(c->first_seq + j)) {

@@ -30,25 +30,25 @@ struct mtr_err {
 
 /* One event of the global order. */
 struct mtr_ev {
-    uint64_t key;   /* ns */
+    uint64_t key; /* ns */
     uint32_t tid;
-    uint32_t kind;  /* MTR_EV_RECORD, or MTR_EV_RELEASE (a realloc releasing its `in`) */
-    uint64_t rec;   /* index into mtr_trace.rec (file order) */
+    uint32_t kind; /* MTR_EV_RECORD, or MTR_EV_RELEASE (a realloc releasing its `in`) */
+    uint64_t rec;  /* index into mtr_trace.rec (file order) */
 };
 #define MTR_EV_RELEASE 0u
-#define MTR_EV_RECORD 1u
+#define MTR_EV_RECORD  1u
 
 struct mtr_trace {
     const char *path;
     const unsigned char *map;
     size_t size;
     const struct mini_trace_header *hdr;
-    uint64_t nrec;                      /* records in the file */
-    const struct mini_trace_rec **rec;  /* ... in file order */
+    uint64_t nrec;                     /* records in the file */
+    const struct mini_trace_rec **rec; /* ... in file order */
     uint64_t nev;
-    struct mtr_ev *ev;                  /* events in global order */
+    struct mtr_ev *ev; /* events in global order */
     uint64_t nchunks, zero_chunks, nwriters;
-    uint32_t ntids;                     /* distinct thread ids */
+    uint32_t ntids; /* distinct thread ids */
 };
 
 /* Returns 0, or -1 with *err set (t is then closed). */
@@ -77,14 +77,14 @@ uint64_t mtr_req_bytes(const struct mini_trace_rec *r);
 /* Blocks: slot 0 is "none", MTR_SLOT_UNKNOWN a pointer the trace never produced. */
 #define MTR_SLOT_UNKNOWN UINT32_MAX
 struct mtr_res {
-    uint64_t nslots;      /* slots 1 .. nslots are blocks the trace produced */
-    uint32_t *slot_in;    /* per record: the block it releases (0: none); for a failed
+    uint64_t nslots;     /* slots 1 .. nslots are blocks the trace produced */
+    uint32_t *slot_in;   /* per record: the block it releases (0: none); for a failed
                              realloc, the block it left alone */
-    uint32_t *slot_out;   /* per record: the block it produces (0: none) */
-    uint64_t *slot_size;  /* per slot: bytes asked for */
-    uint64_t *slot_born;  /* per slot: key of the producing record */
-    uint64_t unmatched;   /* releases of pointers the trace never produced (or already freed) */
-    uint64_t clobbered;   /* blocks produced at an address still live (the trace disagrees
+    uint32_t *slot_out;  /* per record: the block it produces (0: none) */
+    uint64_t *slot_size; /* per slot: bytes asked for */
+    uint64_t *slot_born; /* per slot: key of the producing record */
+    uint64_t unmatched;  /* releases of pointers the trace never produced (or already freed) */
+    uint64_t clobbered;  /* blocks produced at an address still live (the trace disagrees
                              with itself: lost records) */
 };
 int mtr_resolve(const struct mtr_trace *t, struct mtr_res *res, struct mtr_err *err);

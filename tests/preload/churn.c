@@ -15,7 +15,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#define WS 256
+#define WS   256
 #define MAXT 16
 
 static long ops = 200000;

@@ -25,8 +25,8 @@ static int npass, nfail;
 
 static mini_stats_t stats()
 {
-    static auto get = reinterpret_cast<size_t (*)(mini_stats_t *, size_t)>(
-        dlsym(RTLD_DEFAULT, "mini_stats_get"));
+    static auto get =
+        reinterpret_cast<size_t (*)(mini_stats_t *, size_t)>(dlsym(RTLD_DEFAULT, "mini_stats_get"));
     mini_stats_t s;
     std::memset(&s, 0, sizeof(s));
     if (get)
@@ -78,7 +78,8 @@ static void test_every_variant()
     ::operator delete[](p[5], std::align_val_t(128));
     ::operator delete(p[6], std::align_val_t(256), nt);
     ::operator delete[](p[7], std::align_val_t(4096), nt);
-    void *s[4] = {::operator new(100), ::operator new[](200), ::operator new(300, std::align_val_t(64)),
+    void *s[4] = {::operator new(100), ::operator new[](200),
+                  ::operator new(300, std::align_val_t(64)),
                   ::operator new[](400, std::align_val_t(512))};
     ::operator delete(s[0], 100);
     ::operator delete[](s[1], 200);
@@ -185,7 +186,8 @@ int main()
     void *m = dlsym(RTLD_DEFAULT, "_Znwm");
     Dl_info di;
     if (!m || !dladdr(m, &di) || !std::strstr(di.dli_fname, "libmini-preload")) {
-        std::printf("  FAIL operator new is not the shim's\nmini-test: 0 passed, 1 failed, 0 skipped\n");
+        std::printf(
+            "  FAIL operator new is not the shim's\nmini-test: 0 passed, 1 failed, 0 skipped\n");
         return 1;
     }
     test_every_variant();

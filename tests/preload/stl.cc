@@ -66,8 +66,9 @@ int main(int argc, char **argv)
     for (const auto &c : cells)
         al = al && (reinterpret_cast<std::uintptr_t>(c.get()) % 64 == 0);
     al = al && (reinterpret_cast<std::uintptr_t>(packed.data()) % 64 == 0);
-    std::printf("stl: %zu unique words, %zu keys, %zu cells, %zu packed, aligned %s, digest %016llx\n",
-                words.size(), keys.size(), cells.size(), packed.size(), al ? "yes" : "NO",
-                static_cast<unsigned long long>(h));
+    std::printf(
+        "stl: %zu unique words, %zu keys, %zu cells, %zu packed, aligned %s, digest %016llx\n",
+        words.size(), keys.size(), cells.size(), packed.size(), al ? "yes" : "NO",
+        static_cast<unsigned long long>(h));
     return al ? 0 : 1;
 }

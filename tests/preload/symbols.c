@@ -58,20 +58,58 @@ static void *sym(const char *name)
 
 TEST_BEGIN(test_exports_resolve_to_shim)
 {
-    static const char *const names[] = {
-        "malloc", "calloc", "realloc", "reallocarray", "free", "cfree", "memalign",
-        "posix_memalign", "aligned_alloc", "valloc", "pvalloc", "malloc_usable_size",
-        "mallinfo", "mallinfo2", "malloc_trim", "malloc_stats", "malloc_info", "mallopt",
-        "__libc_malloc", "__libc_calloc", "__libc_realloc", "__libc_reallocarray",
-        "__libc_free", "__libc_memalign", "__libc_valloc", "__libc_pvalloc", "__posix_memalign",
-        "__libc_mallinfo", "__libc_mallopt", "_Znwm", "_Znam", "_ZnwmRKSt9nothrow_t",
-        "_ZnamRKSt9nothrow_t", "_ZnwmSt11align_val_t", "_ZnamSt11align_val_t",
-        "_ZnwmSt11align_val_tRKSt9nothrow_t", "_ZnamSt11align_val_tRKSt9nothrow_t", "_ZdlPv",
-        "_ZdaPv", "_ZdlPvm", "_ZdaPvm", "_ZdlPvRKSt9nothrow_t", "_ZdaPvRKSt9nothrow_t",
-        "_ZdlPvSt11align_val_t", "_ZdaPvSt11align_val_t", "_ZdlPvmSt11align_val_t",
-        "_ZdaPvmSt11align_val_t", "_ZdlPvSt11align_val_tRKSt9nothrow_t",
-        "_ZdaPvSt11align_val_tRKSt9nothrow_t", "mini_malloc", "mini_stats_get",
-        "mini_trace_mark"};
+    static const char *const names[] = {"malloc",
+                                        "calloc",
+                                        "realloc",
+                                        "reallocarray",
+                                        "free",
+                                        "cfree",
+                                        "memalign",
+                                        "posix_memalign",
+                                        "aligned_alloc",
+                                        "valloc",
+                                        "pvalloc",
+                                        "malloc_usable_size",
+                                        "mallinfo",
+                                        "mallinfo2",
+                                        "malloc_trim",
+                                        "malloc_stats",
+                                        "malloc_info",
+                                        "mallopt",
+                                        "__libc_malloc",
+                                        "__libc_calloc",
+                                        "__libc_realloc",
+                                        "__libc_reallocarray",
+                                        "__libc_free",
+                                        "__libc_memalign",
+                                        "__libc_valloc",
+                                        "__libc_pvalloc",
+                                        "__posix_memalign",
+                                        "__libc_mallinfo",
+                                        "__libc_mallopt",
+                                        "_Znwm",
+                                        "_Znam",
+                                        "_ZnwmRKSt9nothrow_t",
+                                        "_ZnamRKSt9nothrow_t",
+                                        "_ZnwmSt11align_val_t",
+                                        "_ZnamSt11align_val_t",
+                                        "_ZnwmSt11align_val_tRKSt9nothrow_t",
+                                        "_ZnamSt11align_val_tRKSt9nothrow_t",
+                                        "_ZdlPv",
+                                        "_ZdaPv",
+                                        "_ZdlPvm",
+                                        "_ZdaPvm",
+                                        "_ZdlPvRKSt9nothrow_t",
+                                        "_ZdaPvRKSt9nothrow_t",
+                                        "_ZdlPvSt11align_val_t",
+                                        "_ZdaPvSt11align_val_t",
+                                        "_ZdlPvmSt11align_val_t",
+                                        "_ZdaPvmSt11align_val_t",
+                                        "_ZdlPvSt11align_val_tRKSt9nothrow_t",
+                                        "_ZdaPvSt11align_val_tRKSt9nothrow_t",
+                                        "mini_malloc",
+                                        "mini_stats_get",
+                                        "mini_trace_mark"};
     for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++)
         expect_ptr_ne(sym(names[i]), NULL, "%s is not the shim's", names[i]);
     /* And nothing of libmini's internals. */
@@ -279,7 +317,8 @@ TEST_END
 
 static void check_identity(struct mallinfo2 m)
 {
-    expect_zu_eq(m.uordblks + m.fordblks + m.fsmblks, m.arena, "uordblks + fordblks + fsmblks == arena");
+    expect_zu_eq(m.uordblks + m.fordblks + m.fsmblks, m.arena,
+                 "uordblks + fordblks + fsmblks == arena");
     expect_zu_le(m.keepcost, m.fordblks, "");
     expect_zu_eq(m.usmblks, 0, "");
 }
@@ -511,7 +550,8 @@ TEST_BEGIN(test_foreign_pointers_abort)
     test_expect_death(free_mapping, NULL, SIGABRT, "libmini: free(): invalid pointer");
     test_expect_death(free_misaligned, NULL, SIGABRT, "libmini: free(): invalid pointer");
     test_expect_death(realloc_garbage, NULL, SIGABRT, "libmini: realloc(): invalid pointer");
-    test_expect_death(usable_garbage, NULL, SIGABRT, "libmini: malloc_usable_size(): invalid pointer");
+    test_expect_death(usable_garbage, NULL, SIGABRT,
+                      "libmini: malloc_usable_size(): invalid pointer");
     test_expect_death(double_free, NULL, SIGABRT, "libmini: free(): double free");
     test_expect_death(double_free_large, NULL, SIGABRT, "libmini: free(): invalid pointer");
 }

@@ -17,7 +17,7 @@
 #include <string.h>
 
 #define NTHREADS 4
-#define QCAP 256
+#define QCAP     256
 
 struct msg {
     unsigned char *p;
