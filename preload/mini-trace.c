@@ -104,6 +104,10 @@ static void dump_rec(const struct mtr_trace *t, const struct mini_trace_rec *r)
         printf("%14.3f %7u %-16s %14" PRId64 " %12s %18s %18s%s%s\n",
                (double)(r->ts - t->hdr->start_ns) / 1e3, r->tid, name, (int64_t)r->size, "-", in,
                out, fl, res);
+    else if (mtr_op_is_os(r->op) && r->op != MINI_TR_OS_MREMAP) /* prot, flags, advice */
+        printf("%14.3f %7u %-16s %14" PRIu64 " %#12" PRIx64 " %18s %18s%s%s\n",
+               (double)(r->ts - t->hdr->start_ns) / 1e3, r->tid, name, r->size, r->arg, in, out, fl,
+               res);
     else
         printf("%14.3f %7u %-16s %14" PRIu64 " %12" PRIu64 " %18s %18s%s%s\n",
                (double)(r->ts - t->hdr->start_ns) / 1e3, r->tid, name, r->size, r->arg, in, out, fl,

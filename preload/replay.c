@@ -410,6 +410,7 @@ int mt_cmd_replay(int argc, char **argv)
             continue;
         const struct mini_trace_rec *r = t.rec[t.ev[e].rec];
         struct worker *wk = &w[ev_w[e] - 1];
+        uint64_t gi = g++;
         wk->ev[wk->n++] = (struct rp_ev){
             .op = r->op,
             .flags = r->flags,
@@ -417,7 +418,7 @@ int mt_cmd_replay(int argc, char **argv)
             .slot_out = res.slot_out[t.ev[e].rec],
             .size = r->size,
             .arg = r->arg,
-            .g = g++,
+            .g = gi,
         };
     }
     mtr_mem_free(ev_w, t.nev * sizeof(uint32_t));
