@@ -93,6 +93,7 @@ static MINI_TLS struct mini_rec_thread *tls_rt;
 static MINI_TLS int tls_busy; /* the recorder's slow path runs on this thread */
 
 static void os_hook(unsigned op, uintptr_t addr, size_t len, uint64_t arg, uintptr_t ret);
+static void go_off(void);
 
 uint64_t mini_rec_now(void)
 {
@@ -266,6 +267,14 @@ MINI_NOINLINE static bool chunk_switch(struct mini_rec_thread *rt)
     rt->count = 0;
     struct mini_trace_chunk *ch = chunk_new(rt);
     rt->chunk = ch;
+    if (ch == NULL) {
+        /* No room (the file system is full) or no address space: stop recording, once, with
+         * one warning; the file stays a valid trace of what came before (HF_LOST). */
+        static _Atomic int warned;
+        if (atomic_exchange(&warned, 1) == 0)
+            warn("cannot extend the trace", rec.base);
+        go_off();
+    }
     tls_busy = busy;
     errno = saved;
     return ch != NULL;
