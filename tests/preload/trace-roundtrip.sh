@@ -5,7 +5,8 @@
 # a second trace of the replay, cut to the replayed window, says the same again.
 #
 # Two recordings: churn (two threads, cross-thread frees, every C call) and python3 (a real
-# program). The dependency-order replay is also run (same calls; its peak may differ).
+# program). The dependency-order replay is also run (same calls; its peak may differ), and the
+# export to the kernel model's text trace (replayed by its kmodel-alloc-real when it is built).
 set -u
 source tests/preload/lib.sh
 
@@ -74,6 +75,26 @@ roundtrip() { # roundtrip NAME TRACE
             fi
         fi
     done
+    # export: the kernel model's text trace, one line per call that did not fail.
+    local total failed nl
+    total=$(sed -n 's/^calls: .*total=\([0-9]*\)$/\1/p' "$TMP/$name.stats")
+    failed=$(field failed_calls "$TMP/$name.stats")
+    "$MINI_TRACE_BIN" export "$t1" >"$TMP/$name.ktrace"
+    nl=$(grep -c '^@[0-9]* [mcarft] ' "$TMP/$name.ktrace")
+    [ "$nl" -eq $((total - failed)) ] && ok "$name: export writes $nl calls for the kernel model" ||
+        bad "$name: export wrote $nl calls, the trace has $total ($failed failed)"
+    local kreal=$ROOT/build/bin/kmodel-alloc-real
+    if [ -x "$kreal" ]; then
+        # The kernel model's own replayer (over the real kernel) must see the same trace.
+        "$kreal" "$TMP/$name.ktrace" >"$TMP/k" 2>"$TMP/err"
+        local kc kp
+        kc=$(sed -n 's/.*"calls": \([0-9]*\).*/\1/p' "$TMP/k")
+        kp=$(sed -n 's/.*"peak_live_bytes": \([0-9]*\).*/\1/p' "$TMP/k")
+        [ "$kc" = "$nl" ] && [ "$kp" = "$p1" ] && ok "$name: kmodel-alloc-real replays the export: $kc calls, peak $kp" ||
+            bad "$name: kmodel-alloc-real: calls ${kc:-?}, peak ${kp:-?} $(head -c 200 "$TMP/err")"
+    else
+        skip "$name: kmodel-alloc-real not built (the kernel model is not in this tree)"
+    fi
     if env LD_PRELOAD="$SHIM" "$MINI_TRACE_BIN" replay "$t1" >"$TMP/r" 2>"$TMP/err" &&
         [ "$(calls "$TMP/r")" = "$c1" ]; then
         ok "$name: dependency-order replay under libmini: same calls (peak $(field peak_live_bytes "$TMP/r"))"
