@@ -17,12 +17,16 @@ port=$("$PY" -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); p
 dir=$TMP/redis
 mkdir -p "$dir"
 srv_pid=""
+# The server runs under /usr/bin/time (srv_pid), which does not pass signals on: stop the
+# server itself, by the pid it writes, then time.
 kill_server() {
-    if [ -n "$srv_pid" ] && kill -0 "$srv_pid" 2>/dev/null; then
-        kill -TERM "$srv_pid" 2>/dev/null
-        for _ in 1 2 3 4 5 6 7 8 9 10; do kill -0 "$srv_pid" 2>/dev/null || break; sleep 0.2; done
-        kill -KILL "$srv_pid" 2>/dev/null
-    fi
+    local p
+    for p in "$(cat "$dir/redis.pid" 2>/dev/null)" "$srv_pid"; do
+        [ -n "$p" ] && kill -0 "$p" 2>/dev/null || continue
+        kill -TERM "$p" 2>/dev/null
+        for _ in 1 2 3 4 5 6 7 8 9 10; do kill -0 "$p" 2>/dev/null || break; sleep 0.2; done
+        kill -KILL "$p" 2>/dev/null
+    done
 }
 cleanup_hooks+=(kill_server)
 
@@ -34,7 +38,7 @@ pre=$alloc
 [ "$alloc" = /dev/null ] && pre=$(ldd "$(command -v redis-server)" | awk '$1 == "libc.so.6" { print $3 }')
 /usr/bin/time -o "$dir/time" -f '%e %M' env LD_PRELOAD="$pre" $stats \
     redis-server --port "$port" --bind 127.0.0.1 --save "" --appendonly no --dir "$dir" \
-    --daemonize no --logfile "$dir/redis.log" --protected-mode yes \
+    --daemonize no --logfile "$dir/redis.log" --pidfile "$dir/redis.pid" --protected-mode yes \
     >"$dir/out" 2>"$dir/err" </dev/null &
 srv_pid=$!
 # /usr/bin/time is the child; the server is its child. Wait for the port.
