@@ -111,7 +111,9 @@ static void warn(const char *what, const char *path)
     mini_buf_puts(&b, ": ");
     mini_buf_puts(&b, what);
     mini_buf_puts(&b, ": ");
-    mini_buf_puts(&b, strerror(errno));
+    /* Not strerror: it may translate, and allocate, and this may run under an arena lock. */
+    const char *e = strerrordesc_np(errno);
+    mini_buf_puts(&b, e ? e : "unknown error");
     mini_buf_puts(&b, "; not tracing\n");
     mini_write_err(mini_buf_str(&b));
 }
