@@ -46,6 +46,7 @@
 #include <string.h>
 #include <sys/file.h>
 #include <sys/mman.h>
+#include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -74,6 +75,8 @@ static struct {
     pthread_mutex_t init_lock;
     pthread_mutex_t lock; /* file growth, thread slots, uids */
     struct mini_trace_header *hdr;
+    dev_t dev; /* the file's identity, checked before it grows */
+    ino_t ino;
     uint64_t nchunks;
     uint64_t next_uid;
     struct mini_rec_thread *slots; /* REC_MAX_THREADS of them, mmap'd */
@@ -205,6 +208,18 @@ static bool open_trace(const char *base, bool own_pid)
         n = 0;
     hd->exe[n] = '\0';
     memcpy(hd->magic, MINI_TRACE_MAGIC, 8);
+    /* Out of the way of the program's own descriptors (shells use low fixed numbers); the
+     * flock belongs to the open file, so it stays. */
+    int hi = fcntl(fd, F_DUPFD_CLOEXEC, 64);
+    if (hi >= 0) {
+        close(fd);
+        fd = hi;
+    }
+    struct stat st;
+    if (fstat(fd, &st) == 0) {
+        rec.dev = st.st_dev;
+        rec.ino = st.st_ino;
+    }
     rec.fd = fd;
     rec.hdr = hd;
     rec.nchunks = 0;
@@ -218,6 +233,13 @@ static struct mini_trace_chunk *chunk_new(struct mini_rec_thread *rt)
     uint64_t idx = rec.nchunks;
     off_t off = (off_t)(MINI_TRACE_HEADER_BYTES + idx * MINI_TRACE_CHUNK_BYTES);
     int r = -1;
+    struct stat st;
+    /* A program that closes every descriptor may have closed ours, and the number may now be
+     * one of its own files: write only into the file we opened. */
+    if (rec.fd >= 0 && (fstat(rec.fd, &st) != 0 || st.st_dev != rec.dev || st.st_ino != rec.ino)) {
+        rec.fd = -1;
+        errno = EBADF;
+    }
     if (rec.fd >= 0) {
         r = fallocate(rec.fd, 0, off, MINI_TRACE_CHUNK_BYTES);
         if (r != 0 && (errno == EOPNOTSUPP || errno == ENOSYS))
