@@ -571,6 +571,29 @@ TEST_BEGIN(test_pointer_from_another_allocator)
 }
 TEST_END
 
+TEST_BEGIN(test_nothing_reaches_glibc_malloc)
+{
+    /* After everything above (stdio, tmpfile, dlopen, threads, fork), glibc's own allocator,
+     * asked through its own mallinfo2, must hold nothing: every block was libmini's. */
+    char *s = strdup("through the C library");
+    FILE *f = tmpfile();
+    fprintf(f, "%s %d\n", s, 1);
+    fclose(f);
+    free(s);
+    void *h = dlopen("libc.so.6", RTLD_NOW | RTLD_NOLOAD);
+    require_ptr_ne(h, NULL, "");
+    struct mallinfo2 (*glibc_mallinfo2)(void) = NULL;
+    *(void **)&glibc_mallinfo2 = dlsym(h, "mallinfo2");
+    require_ptr_ne((void *)glibc_mallinfo2, NULL, "");
+    expect_ptr_ne((void *)glibc_mallinfo2, (void *)mallinfo2, "glibc's, not the shim's");
+    struct mallinfo2 g = glibc_mallinfo2();
+    expect_zu_eq(g.arena, 0, "glibc's heap");
+    expect_zu_eq(g.uordblks, 0, "");
+    expect_zu_eq(g.hblks, 0, "glibc's mmapped blocks");
+    dlclose(h);
+}
+TEST_END
+
 int main(int argc, char **argv)
 {
     pt_require_shim();
@@ -578,5 +601,6 @@ int main(int argc, char **argv)
                      test_realloc, test_reallocarray, test_aligned_family, test_usable_size,
                      test_libc_aliases_and_cfree, test_mallinfo2, test_mallopt,
                      test_mallopt_arena_max_honoured, test_malloc_trim, test_malloc_stats_info,
-                     test_foreign_pointers_abort, test_pointer_from_another_allocator);
+                     test_foreign_pointers_abort, test_pointer_from_another_allocator,
+                     test_nothing_reaches_glibc_malloc);
 }
