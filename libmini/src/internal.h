@@ -406,18 +406,19 @@ enum mini_os_op {
     MINI_OS_OP_MPROTECT = 68, /* arg: prot; ret: 0 or -1 */
     MINI_OS_OP_MADVISE = 69,  /* arg: advice; ret: 0 or -1 */
 };
-typedef void (*mini_os_hook_t)(unsigned op, uintptr_t addr, size_t len, uint64_t arg, uintptr_t ret);
+typedef void (*mini_os_hook_t)(unsigned op, uintptr_t addr, size_t len, uint64_t arg,
+                               uintptr_t ret);
 extern mini_os_hook_t mini_os_trace_hook;
 
 /* ---- introspect.c: read-only views for the preload shim (mallinfo2, malloc_info, mallopt) - */
 struct mini_arena_info {
-    size_t mapped;      /* bytes of the arena's segments (brk) and committed pool bytes */
-    size_t brk;         /* of which brk heap */
-    size_t out_bytes;   /* chunk bytes handed out (to the program or to thread caches) */
-    size_t bin_bytes;   /* bytes in free chunks in bins */
-    size_t nfree;       /* free chunks in bins */
-    size_t top;         /* bytes of the top chunk (0: none) */
-    size_t purged;      /* bytes of whole pages purged inside free chunks */
+    size_t mapped;    /* bytes of the arena's segments (brk) and committed pool bytes */
+    size_t brk;       /* of which brk heap */
+    size_t out_bytes; /* chunk bytes handed out (to the program or to thread caches) */
+    size_t bin_bytes; /* bytes in free chunks in bins */
+    size_t nfree;     /* free chunks in bins */
+    size_t top;       /* bytes of the top chunk (0: none) */
+    size_t purged;    /* bytes of whole pages purged inside free chunks */
     uint64_t n_alloc, n_free;
 };
 /* Fill *out for arena i (under its lock); false if there is no arena i. */

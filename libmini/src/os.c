@@ -61,7 +61,8 @@ void *mini_os_reserve(size_t len, size_t align)
     atomic_fetch_add_explicit(&mini_os_n_mmap, 1, memory_order_relaxed);
     void *p = mmap(NULL, len + align, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
     OS_TRACE(MINI_OS_OP_MMAP, 0, len + align,
-             (uint64_t)PROT_NONE | (uint64_t)(MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE) << 32, p);
+             (uint64_t)PROT_NONE | (uint64_t)(MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE) << 32,
+             p);
     if (p == MAP_FAILED)
         return NULL;
     uintptr_t a = (uintptr_t)p, al = mini_align_up(a, align);
