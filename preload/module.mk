@@ -38,7 +38,8 @@ $(B)/bin/mini-run: preload/mini-run.sh
 	@mkdir -p $(@D)
 	cp $< $@ && chmod 755 $@
 
-ALL_TARGETS += $(B)/lib/libmini-preload.so $(B)/bin/mini-run $(B)/bin/mini-trace
+ALL_TARGETS += $(B)/lib/libmini-preload.so $(VDIR_debug)/lib/libmini-preload.so $(B)/bin/mini-run \
+    $(B)/bin/mini-trace
 TEST_DEPS += $(VDIR_debug)/lib/libmini-preload.so
 
 INSTALL_EXTRA += install -m 755 $(B)/lib/libmini-preload.so $(DESTDIR)$(LIBDIR)/ && \
