@@ -3,7 +3,7 @@
 #   build/lib/libmini-preload.so         the shim (release libmini objects + preload/*.c)
 #   build/debug/lib/libmini-preload.so   the same over debug libmini (MINI_DEBUG=3: checks on)
 #   build/bin/mini-run                   run a program under the shim (--stats, --trace FILE)
-#   build/bin/mini-trace                 read traces: dump, stats, replay
+#   build/bin/mini-trace                 read traces: dump, stats, replay, export
 #   tests/preload/                       symbols, edge cases and real programs under the shim
 #
 # ASan and valgrind variants of the shim are not built: both replace malloc themselves (ASan's
@@ -17,9 +17,11 @@ PRELOAD_MAP := preload/exports.map
 PRELOAD_SO_FLAGS := -shared -Wl,-z,now -Wl,-z,defs -Wl,-Bsymbolic-functions \
     -Wl,--version-script=$(PRELOAD_MAP)
 
-# No builtin knowledge of malloc & co. inside the shim or the replayer (gcc must not turn our calloc into a
-# call to calloc, nor assume anything about the functions we define).
-$(call obj,release,$(PRELOAD_SHIM_SRCS) preload/replay.c) $(call obj,debug,$(PRELOAD_SHIM_SRCS)): CFLAGS += -fno-builtin
+# No builtin knowledge of malloc & co. inside the shim or the replayer (gcc must not turn our
+# calloc into a call to calloc, elide a replayed malloc/free pair, nor assume anything about the
+# functions we define).
+$(call obj,release,$(PRELOAD_SHIM_SRCS) preload/replay.c) $(call obj,debug,$(PRELOAD_SHIM_SRCS)): \
+    CFLAGS += -fno-builtin
 
 define PRELOAD_SO
 $(VDIR_$(1))/lib/libmini-preload.so: $(call obj,$(1),$(PRELOAD_SHIM_SRCS) $(LIBMINI_SRCS)) $(PRELOAD_MAP)
@@ -46,8 +48,6 @@ INSTALL_EXTRA += install -m 755 $(B)/lib/libmini-preload.so $(DESTDIR)$(LIBDIR)/
     install -m 755 $(B)/bin/mini-run $(B)/bin/mini-trace $(DESTDIR)$(BINDIR)/ ;
 UNINSTALL_EXTRA += $(DESTDIR)$(LIBDIR)/libmini-preload.so $(DESTDIR)$(BINDIR)/mini-run \
     $(DESTDIR)$(BINDIR)/mini-trace
-
-# (tests: below)
 
 # ---- Tests (tests/preload/) ----------------------------------------------------------------
 # Test programs are ordinary programs (glibc's malloc at link time); the tests run them with
@@ -83,7 +83,7 @@ DEP_FILES += $(patsubst %.o,%.d,$(call obj,release,tests/preload/$(1).c))
 endef
 
 # They exercise the allocator: gcc must not elide malloc/free pairs nor reason about them.
-$(call obj,release,$(addprefix tests/preload/,$(addsuffix .c,$(PT_C) $(PT_LIBS)) $(addsuffix .cc,$(PT_CXX)))): \
+$(call obj,release,$(addprefix tests/preload/,$(addsuffix .c,$(PT_C) $(PT_LIBS)))): \
     CFLAGS += -fno-builtin
 $(call obj,release,$(addprefix tests/preload/,$(addsuffix .cc,$(PT_CXX)))): CXXFLAGS += -fno-builtin
 
