@@ -10,7 +10,7 @@ set -euo pipefail
 declare -A GROUP
 GROUP[build]="gcc g++ make pkg-config libc6-dev libpfm4-dev"
 GROUP[test]="clang libclang-rt-14-dev valgrind strace python3 perl sqlite3 git coreutils gnuplot-nox
-             redis-server redis-tools libjemalloc2 procps libbenchmark-dev"
+             time redis-server redis-tools libjemalloc2 procps libbenchmark-dev"
 GROUP[bench]="libjemalloc2 libmimalloc2.0 libtcmalloc-minimal4 gnuplot-nox libbenchmark-dev
               libpfm4 libpfm4-dev linux-perf sqlite3 python3 procps util-linux"
 GROUP[lint]="clang-format cppcheck clang-tidy"

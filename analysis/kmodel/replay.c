@@ -382,7 +382,7 @@ static int exec(const struct op *o)
         born(o, mini_memalign(o->a, o->b), o->b);
         break;
     case OP_REALLOC: {
-        if (o->id2 != o->id && tab_find(o->id2))
+        if (o->id2 != 0 && o->id2 != o->id && tab_find(o->id2))
             return bad(o->line, "%s", "realloc result id already live");
         void *old = b ? b->p : NULL;
         if (b && old == NULL) { /* the block failed in the model: a fresh one */

@@ -435,4 +435,41 @@ _Noreturn void mini_fatal(const char *what, const char *detail, uintptr_t addr);
 _Noreturn void mini_assert_fail(const char *expr, const char *file, int line);
 void mini_warn(const char *a, const char *b, const char *c);
 
+/* ---- os.c: the OS-call trace hook (set by preload/record.c; NULL when not tracing) -------
+ * When set, os.c calls it after every system call it makes, with the call's arguments and raw
+ * result (MAP_FAILED, -1, the old break ...). It runs on the calling thread, possibly under an
+ * arena lock: it must not allocate nor take a lock that is held while calling into libmini,
+ * and it must preserve errno. Unset, it costs one predictable branch per OS call. The op codes
+ * are those of the trace format (preload/trace_format.h, MINI_TR_OS_*). */
+enum mini_os_op {
+    MINI_OS_OP_SBRK = 64,     /* len: the increment (signed); ret: the old break */
+    MINI_OS_OP_MMAP = 65,     /* addr: hint; arg: prot | flags << 32; ret: the mapping */
+    MINI_OS_OP_MUNMAP = 66,   /* ret: 0 or -1 */
+    MINI_OS_OP_MREMAP = 67,   /* len: old length; arg: new length; ret: the new address */
+    MINI_OS_OP_MPROTECT = 68, /* arg: prot; ret: 0 or -1 */
+    MINI_OS_OP_MADVISE = 69,  /* arg: advice; ret: 0 or -1 */
+};
+typedef void (*mini_os_hook_t)(unsigned op, uintptr_t addr, size_t len, uint64_t arg,
+                               uintptr_t ret);
+extern mini_os_hook_t mini_os_trace_hook;
+
+/* ---- introspect.c: read-only views for the preload shim (mallinfo2, malloc_info, mallopt) - */
+struct mini_arena_info {
+    size_t mapped;    /* bytes of the arena's segments (brk) and committed pool bytes */
+    size_t brk;       /* of which brk heap */
+    size_t out_bytes; /* chunk bytes handed out (to the program or to thread caches) */
+    size_t bin_bytes; /* bytes in free chunks in bins */
+    size_t nfree;     /* free chunks in bins */
+    size_t top;       /* bytes of the top chunk (0: none) */
+    size_t purged;    /* bytes of whole pages purged inside free chunks */
+    uint64_t n_alloc, n_free;
+};
+/* Fill *out for arena i (under its lock); false if there is no arena i. */
+bool mini_arena_info_get(unsigned i, struct mini_arena_info *out);
+/* Blocks and bytes in every thread cache. */
+void mini_tcache_totals(size_t *nblocks, size_t *nbytes);
+/* Change the most arenas there may be (mallopt M_ARENA_MAX); existing arenas stay. 0 or -1
+ * (a value out of range). */
+int mini_arena_max_set(long n);
+
 #endif /* MINI_INTERNAL_H */
