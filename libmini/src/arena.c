@@ -18,8 +18,9 @@
  * given back with madvise(MADV_DONTNEED) (it is then PURGED). DIRTY chunks sit in a per-arena
  * list, oldest first, and are purged
  *   - by ratio, at once: when the arena's dirty bytes exceed its in-use bytes divided by
- *     MINI_PURGE_RATIO (2), the oldest are purged down to half that limit. A program in
- *     steady state keeps its churn; one that has just freed most of its heap gets it purged;
+ *     MINI_PURGE_RATIO (2), and MINI_PURGE_KEEP (4 MiB), the oldest are purged down to half
+ *     that limit. A program in steady state keeps its churn, and a small heap its few MiB;
+ *     one that has just freed most of a large heap gets it back at once;
  *   - by age: when a chunk has been dirty for MINI_PURGE_DELAY ms (1000), at the first arena
  *     operation after that (on the coarse clock: within ~4 ms; there is no background thread,
  *     so an idle process keeps its dirty pages until it calls the allocator again);
@@ -300,10 +301,11 @@ void mini_arena_after_op(struct mini_arena *a)
         /* The ratio: dirty pages may be at most in-use bytes / MINI_PURGE_RATIO (and at least
          * the purge threshold); past that, purge down to half the limit at once, so that the
          * next operations do not purge again. */
-        long ratio = mini_opt(MINI_OPT_PURGE_RATIO), pt = mini_opt(MINI_OPT_PURGE_THRESHOLD);
+        long ratio = mini_opt(MINI_OPT_PURGE_RATIO);
         size_t limit = ratio > 0 ? a->out_bytes / (size_t)ratio : SIZE_MAX;
-        if (pt > 0 && limit < (size_t)pt)
-            limit = (size_t)pt;
+        size_t keep = (size_t)mini_opt(MINI_OPT_PURGE_KEEP);
+        if (limit < keep)
+            limit = keep;
         if (MINI_UNLIKELY(a->dirty_bytes > limit))
             mini_arena_purge_to(a, limit / 2);
         /* The delay: is the oldest dirty chunk due? (The coarse clock costs a few ns.) */

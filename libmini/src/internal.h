@@ -162,7 +162,8 @@ struct mini_arena {
 struct mini_tbin {
     void *head; /* user pointer of the first cached chunk */
     _Atomic uint32_t count;
-    uint32_t max; /* most chunks this bin holds: MINI_TCACHE_COUNT, at most 32 KiB of them */
+    uint16_t max;  /* most chunks this bin holds: MINI_TCACHE_COUNT, at most 32 KiB of them */
+    uint16_t fill; /* chunks fetched at the next miss: adapts between max/8 and max/2 */
 };
 
 struct mini_tcache {

@@ -67,6 +67,9 @@ static const struct opt_desc opt_desc[MINI_OPT_COUNT_] = {
         {"MINI_MMAP_DYNAMIC", "mmap_dynamic", OPT_BOOL, 0, 0, 1,
          "as glibc: freeing a mapped block raises the mmap threshold to its size "
          "(up to 32 MiB) and the trim threshold to twice that"},
+    [MINI_OPT_PURGE_KEEP] =
+        {"MINI_PURGE_KEEP", "purge_keep", OPT_BYTES, 4L << 20, 0, 1L << 40,
+         "dirty bytes an arena may always keep, whatever MINI_PURGE_RATIO says"},
 };
 
 /* The values in force; defaults until mini_options_init (every entry point runs it first). */

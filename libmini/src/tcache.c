@@ -9,8 +9,11 @@
  * request of its exact size, so the common malloc/free pair takes no lock. Requests up to
  * MINI_TCACHE_MAX (4096 bytes) are cached, up to MINI_TCACHE_COUNT (32) chunks per size and
  * at most 32 KiB per size (at least 8 chunks): MINI_TCACHE_BIN_BYTES.
- *   miss:  lock the home arena once and carve half a bin's worth (at most 64) chunks of the
- *          size; return the lowest-addressed one and cache the rest in address order.
+ *   miss:  lock the home arena once and carve `fill` chunks of the size; return the
+ *          lowest-addressed one and cache the rest in address order. `fill` adapts per size, as
+ *          jemalloc's does: it starts at max/8, doubles at every miss up to max/2 (a size that
+ *          keeps missing is allocated in long runs), and halves when the bin overflows (a size
+ *          that is freed in bursts does not need big batches).
  *   full:  when a free makes a bin exceed its max, the older half of the bin goes back to the
  *          chunks' own arenas (taking each arena's lock once per run of its chunks).
  * A chunk freed by another thread than the one that allocated it enters the freeing thread's
@@ -65,7 +68,8 @@ struct mini_tcache *mini_tcache_create(void)
             for (unsigned i = 0; i < MINI_TC_NBINS; i++) {
                 size_t by_bytes = MINI_TCACHE_BIN_BYTES / mini_tci2c(i);
                 uint32_t m = by_bytes < 8 ? 8 : (uint32_t)by_bytes;
-                t->bins[i].max = m < (uint32_t)count ? m : (uint32_t)count;
+                t->bins[i].max = (uint16_t)(m < (uint32_t)count ? m : (uint32_t)count);
+                t->bins[i].fill = (uint16_t)(t->bins[i].max / 8 ? t->bins[i].max / 8 : 1);
             }
             pthread_mutex_lock(&mini_global.tcaches_lock);
             t->next = mini_global.tcaches;
@@ -106,11 +110,12 @@ static void tbin_push(struct mini_tbin *b, void *mem)
 void *mini_tcache_refill(struct mini_tcache *tc, size_t c)
 {
     mini_chunk_t *got[MINI_TC_FILL_MAX];
-    uint32_t n = mini_tc_bin(tc, c)->max / 2, k = 0;
-    if (n < 1)
-        n = 1;
+    struct mini_tbin *fb = mini_tc_bin(tc, c);
+    uint32_t n = fb->fill, k = 0;
     if (n > MINI_TC_FILL_MAX)
         n = MINI_TC_FILL_MAX;
+    if (2u * fb->fill <= fb->max / 2u)
+        fb->fill = (uint16_t)(2u * fb->fill);
     mini_count(tc, &tc->n_miss);
     struct mini_arena *a = mini_arena_lock_home();
     for (; k < n; k++) {
@@ -210,6 +215,8 @@ void mini_tcache_flush_bin(struct mini_tcache *tc, unsigned tci, uint32_t keep)
         m[0] = mini_tc_protect(&m[0], NULL);
     }
     MINI_STORE(b->count, keep);
+    if (b->fill > 1)
+        b->fill /= 2;
     release_list(rest, cnt - keep);
 }
 

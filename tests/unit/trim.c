@@ -108,6 +108,7 @@ TEST_BEGIN(test_purge_after_delay)
     t_isolate();
     mini_option_set(MINI_OPT_PURGE_DELAY, 100);
     mini_option_set(MINI_OPT_PURGE_RATIO, 0); /* the delay alone */
+    mini_option_set(MINI_OPT_PURGE_KEEP, 0);
     char *x = mini_malloc(5000), *a = mini_malloc(100000), *g = mini_malloc(100);
     require_false(t_mmapped(a), "below the mmap threshold");
     memset(a, 5, 100000);
@@ -159,6 +160,7 @@ TEST_BEGIN(test_purge_ratio)
     t_isolate();
     mini_option_set(MINI_OPT_PURGE_DELAY, 3600 * 1000); /* the ratio alone */
     mini_option_set(MINI_OPT_PURGE_RATIO, 2);
+    mini_option_set(MINI_OPT_PURGE_KEEP, 64 * 1024); /* a small heap: no 4 MiB allowance */
     static char *p[256];
     fill_heap(p, 256); /* about 2 MiB in use */
     /* 40 neighbours: one dirty block of 320 KiB, under half of what is in use: kept. */
