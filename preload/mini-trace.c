@@ -21,6 +21,7 @@
 #include <string.h>
 
 #include "preload/mini_trace.h"
+#include "preload/trace_export.h"
 
 static const char usage[] =
     "usage: mini-trace dump [--raw] FILE\n"
@@ -368,77 +369,13 @@ static int cmd_stats(int argc, char **argv)
 
 /* ---- export -------------------------------------------------------------------------- */
 
-/* The kernel model's text trace: one call per line, blocks named by their slot number, failed
- * calls left out (as its README asks), a pointer the trace never produced written as NULL. */
 static int cmd_export(int argc, char **argv)
 {
     if (argc != 2 || argv[1][0] == '-')
         return bad_usage("export: want exactly one FILE", argc > 1 ? argv[1] : NULL);
-    const char *path = argv[1];
-    struct mtr_trace t;
     struct mtr_err err;
-    if (mtr_open(&t, path, &err) != 0)
-        return mt_bad_trace(path, &err);
-    struct mtr_res res;
-    if (mtr_resolve(&t, &res, &err) != 0) {
-        mtr_close(&t);
-        return mt_bad_trace(path, &err);
-    }
-    const struct mini_trace_header *h = t.hdr;
-    uint64_t page = h->page_size ? h->page_size : 4096;
-    printf("# libmini trace %s: pid %u %s, %" PRIu64 " records (mini-trace export)\n", path, h->pid,
-           h->exe, t.nrec);
-    for (uint64_t e = 0; e < t.nev; e++) {
-        if (t.ev[e].kind != MTR_EV_RECORD)
-            continue;
-        const struct mini_trace_rec *r = t.rec[t.ev[e].rec];
-        uint32_t si = res.slot_in[t.ev[e].rec], so = res.slot_out[t.ev[e].rec];
-        uint64_t in = si == MTR_SLOT_UNKNOWN ? 0 : si;
-        if (!mtr_op_is_call(r->op) || (r->flags & MINI_TR_F_FAILED))
-            continue;
-        switch (r->op) {
-        case MINI_TR_MALLOC:
-            printf("@%u m %u %" PRIu64 "\n", r->tid, so, r->size);
-            break;
-        case MINI_TR_NEW:
-            if (r->flags & MINI_TR_F_ALIGNED)
-                printf("@%u a %u %" PRIu64 " %" PRIu64 "\n", r->tid, so, r->arg, r->size);
-            else
-                printf("@%u m %u %" PRIu64 "\n", r->tid, so, r->size);
-            break;
-        case MINI_TR_CALLOC:
-            printf("@%u c %u %" PRIu64 " %" PRIu64 "\n", r->tid, so, r->arg, r->size);
-            break;
-        case MINI_TR_MEMALIGN:
-        case MINI_TR_POSIX_MEMALIGN:
-        case MINI_TR_ALIGNED_ALLOC:
-            printf("@%u a %u %" PRIu64 " %" PRIu64 "\n", r->tid, so, r->arg, r->size);
-            break;
-        case MINI_TR_VALLOC:
-            printf("@%u a %u %" PRIu64 " %" PRIu64 "\n", r->tid, so, page, r->size);
-            break;
-        case MINI_TR_PVALLOC:
-            printf("@%u a %u %" PRIu64 " %" PRIu64 "\n", r->tid, so, page,
-                   r->size ? (r->size + page - 1) / page * page : page);
-            break;
-        case MINI_TR_REALLOC:
-        case MINI_TR_REALLOCARRAY:
-            printf("@%u r %" PRIu64 " %u %" PRIu64 "\n", r->tid, in, so, so ? mtr_req_bytes(r) : 0);
-            break;
-        case MINI_TR_FREE:
-        case MINI_TR_DELETE:
-            printf("@%u f %" PRIu64 "\n", r->tid, in);
-            break;
-        case MINI_TR_TRIM:
-            printf("@%u t %" PRIu64 "\n", r->tid, r->size);
-            break;
-        default:
-            break; /* mallopt, marks: no equivalent */
-        }
-    }
-    mtr_res_free(&t, &res);
-    mtr_close(&t);
-    return fflush(stdout) == 0 ? 0 : 1;
+    int rc = mtr_export_text(argv[1], stdout, &err);
+    return rc < 0 ? mt_bad_trace(argv[1], &err) : rc;
 }
 
 int main(int argc, char **argv)

@@ -12,7 +12,7 @@
 
 PRELOAD_SHIM_SRCS := preload/malloc.c preload/cxx.c preload/glibc.c preload/record.c \
     preload/showstats.c
-PRELOAD_TRACE_SRCS := preload/mini-trace.c preload/trace_read.c preload/replay.c
+PRELOAD_TRACE_SRCS := preload/mini-trace.c preload/trace_read.c preload/trace_export.c preload/replay.c
 PRELOAD_MAP := preload/exports.map
 PRELOAD_SO_FLAGS := -shared -Wl,-z,now -Wl,-z,defs -Wl,-Bsymbolic-functions \
     -Wl,--version-script=$(PRELOAD_MAP)

@@ -12,6 +12,7 @@
 #include "analysis/kmodel/kmodel.h"
 #include "analysis/kmodel/os_sim.h"
 #include "analysis/kmodel/replay.h"
+#include "preload/trace_export.h"
 #include "libmini/include/mini.h"
 
 #include <errno.h>
@@ -479,6 +480,35 @@ int main(int argc, char **argv)
     int rc = 0;
     if (alloc) {
         FILE *in = strcmp(alloc, "-") == 0 ? stdin : fopen(alloc, "r");
+        char *conv = NULL;
+        size_t convlen = 0;
+        char magic[sizeof(MINI_TRACE_MAGIC) - 1];
+        if (in && in != stdin && fread(magic, 1, sizeof(magic), in) == sizeof(magic) &&
+            memcmp(magic, MINI_TRACE_MAGIC, sizeof(magic)) == 0) {
+            /* A binary libmini trace (MINI_TRACE): read it as `mini-trace export` writes it. */
+            fclose(in);
+            in = NULL;
+            FILE *ms = open_memstream(&conv, &convlen);
+            struct mtr_err terr;
+            int xr = ms ? mtr_export_text(alloc, ms, &terr) : 1;
+            if (ms)
+                fclose(ms);
+            if (xr < 0)
+                fprintf(stderr, "kmodel: %s: byte %" PRIu64 ": %s\n", alloc, terr.off, terr.msg);
+            else if (xr > 0)
+                fprintf(stderr, "kmodel: %s: cannot convert the trace: %s\n", alloc,
+                        strerror(errno));
+            else
+                in = fmemopen(conv, convlen, "r");
+            if (in == NULL) {
+                free(conv);
+                km_destroy(km);
+                scen_free(sc);
+                return 2;
+            }
+        } else if (in && in != stdin) {
+            rewind(in);
+        }
         /* The simulated process's address space: room for RAM + swap twice over, >= 64 GiB. */
         uint64_t span = 2 * (km->cfg.ram_bytes + km->cfg.swap_bytes);
         span = span < (64ULL << 30) ? 64ULL << 30 : span;
@@ -510,6 +540,7 @@ int main(int argc, char **argv)
         }
         if (in && in != stdin)
             fclose(in);
+        free(conv);
     } else if (perf) {
         FILE *in = strcmp(perf, "-") == 0 ? stdin : fopen(perf, "r");
         if (in == NULL) {

@@ -11,6 +11,8 @@
 KMODEL_DIR := analysis/kmodel
 KMODEL_MAIN := $(KMODEL_DIR)/main.c
 KMODEL_SIM_SRCS := $(KMODEL_DIR)/os_sim.c $(KMODEL_DIR)/replay.c
+# Binary libmini traces (MINI_TRACE) are read with the preload's reader and exporter.
+KMODEL_TRACE_SRCS := preload/trace_read.c preload/trace_export.c
 KMODEL_LIB_SRCS := $(filter-out $(KMODEL_MAIN) $(KMODEL_SIM_SRCS),$(sort $(wildcard $(KMODEL_DIR)/*.c)))
 KMODEL_VARIANTS := release debug asan
 KMODEL_LIBS := -lm -lpthread
@@ -21,7 +23,7 @@ define KMODEL_VARIANT
 $(VDIR_$(1))/lib/libkmodel.a: $(call obj,$(1),$(KMODEL_LIB_SRCS))
 	@mkdir -p $$(@D)
 	rm -f $$@ && $$(AR) rcs $$@ $$^
-$(VDIR_$(1))/bin/kmodel: $(call obj,$(1),$(KMODEL_MAIN) $(KMODEL_SIM_SRCS) $(KMODEL_LIBMINI_SRCS)) $(VDIR_$(1))/lib/libkmodel.a
+$(VDIR_$(1))/bin/kmodel: $(call obj,$(1),$(KMODEL_MAIN) $(KMODEL_SIM_SRCS) $(KMODEL_TRACE_SRCS) $(KMODEL_LIBMINI_SRCS)) $(VDIR_$(1))/lib/libkmodel.a
 	@mkdir -p $$(@D)
 	$$(CC) $$(VFLAGS_$(1)) $$(VLDFLAGS_$(1)) -o $$@ $$^ $$(KMODEL_LIBS)
 DEP_FILES += $(patsubst %.o,%.d,$(call obj,$(1),$(KMODEL_LIB_SRCS) $(KMODEL_MAIN) $(KMODEL_SIM_SRCS)))
@@ -46,10 +48,12 @@ $(foreach t,$(KMODEL_TESTS),$(eval $(call add_test,kmodel/$(t),300,-,$(VDIR_debu
 $(foreach t,$(KMODEL_TESTS),$(eval $(call add_test,kmodel/asan/$(t),300,-,$(VDIR_asan)/tests/kmodel/$(t))))
 
 # Scenario tests: tests/kmodel/NAME.sh KMODEL_BINARY (debug build: checks on).
-KMODEL_SH_TESTS := $(filter-out alloc_trace,$(basename $(notdir $(wildcard tests/kmodel/*.sh))))
+KMODEL_SH_TESTS := $(filter-out alloc_trace binary_trace,$(basename $(notdir $(wildcard tests/kmodel/*.sh))))
 $(foreach t,$(KMODEL_SH_TESTS),$(eval $(call add_test,kmodel/$(t),300,-,tests/kmodel/$(t).sh $(VDIR_debug)/bin/kmodel)))
 # Input 2 against the real kernel: the model (debug) and libmini over os.c (release).
 $(eval $(call add_test,kmodel/alloc_trace,300,-,tests/kmodel/alloc_trace.sh $(VDIR_debug)/bin/kmodel $(B)/bin/kmodel-alloc-real))
+# Input 2 from a binary MINI_TRACE file recorded under the preload shim.
+$(eval $(call add_test,kmodel/binary_trace,300,-,tests/kmodel/binary_trace.sh $(B)/bin/kmodel $(B)/bin/mini-trace $(B)/lib/libmini-preload.so $(B)/tests/preload/churn))
 
 # The scenario/trace/calibration parser fuzzer (deterministic, bounded), under ASan + UBSan.
 $(VDIR_asan)/tests/fuzz/kmodel_fuzz: $(call obj,asan,tests/fuzz/kmodel_fuzz.c) $(VDIR_asan)/lib/libkmodel.a
