@@ -45,6 +45,7 @@
  */
 #include <errno.h>
 #include <string.h>
+#include <sys/single_threaded.h>
 #include <time.h>
 
 #include "internal.h"
@@ -163,11 +164,35 @@ static void drain_remote(struct mini_arena *a)
     }
 }
 
+bool mini_single_threaded(void)
+{
+    return __atomic_load_n(&__libc_single_threaded, __ATOMIC_RELAXED) != 0;
+}
+
+void mini_glock(pthread_mutex_t *m, bool *held)
+{
+    if (mini_single_threaded())
+        return;
+    pthread_mutex_lock(m);
+    *held = true;
+}
+
+void mini_gunlock(pthread_mutex_t *m, bool *held)
+{
+    if (*held) {
+        *held = false;
+        pthread_mutex_unlock(m);
+    }
+}
+
 void mini_arena_lock(struct mini_arena *a)
 {
-    if (MINI_UNLIKELY(pthread_mutex_trylock(&a->lock) != 0)) {
-        atomic_fetch_add_explicit(&a->n_contended, 1, memory_order_relaxed);
-        pthread_mutex_lock(&a->lock);
+    if (!mini_single_threaded()) {
+        if (MINI_UNLIKELY(pthread_mutex_trylock(&a->lock) != 0)) {
+            atomic_fetch_add_explicit(&a->n_contended, 1, memory_order_relaxed);
+            pthread_mutex_lock(&a->lock);
+        }
+        a->lock_held = true;
     }
     if (MINI_UNLIKELY(atomic_load_explicit(&a->remote, memory_order_relaxed) != NULL))
         drain_remote(a);
@@ -175,9 +200,12 @@ void mini_arena_lock(struct mini_arena *a)
 
 bool mini_arena_trylock(struct mini_arena *a)
 {
-    if (pthread_mutex_trylock(&a->lock) != 0) {
-        atomic_fetch_add_explicit(&a->n_contended, 1, memory_order_relaxed);
-        return false;
+    if (!mini_single_threaded()) {
+        if (pthread_mutex_trylock(&a->lock) != 0) {
+            atomic_fetch_add_explicit(&a->n_contended, 1, memory_order_relaxed);
+            return false;
+        }
+        a->lock_held = true;
     }
     if (MINI_UNLIKELY(atomic_load_explicit(&a->remote, memory_order_relaxed) != NULL))
         drain_remote(a);
@@ -186,7 +214,10 @@ bool mini_arena_trylock(struct mini_arena *a)
 
 void mini_arena_unlock(struct mini_arena *a)
 {
-    pthread_mutex_unlock(&a->lock);
+    if (a->lock_held) {
+        a->lock_held = false;
+        pthread_mutex_unlock(&a->lock);
+    }
 }
 
 void mini_arena_push_remote_chain(struct mini_arena *a, mini_chunk_t *first, mini_chunk_t *last,
@@ -567,9 +598,11 @@ void mini_arena_fork_child(void)
     for (unsigned i = 0; i < n; i++) {
         struct mini_arena *a = mini_global.arenas[i];
         mini_mutex_init(&a->lock);
+        a->lock_held = false;
         MINI_STORE(a->nthreads, 0);
     }
     pthread_mutex_init(&mini_global.large_lock, NULL);
+    mini_global.large_held = false;
     pthread_mutex_init(&mini_global.tcaches_lock, NULL);
     if (mini_tls_arena)
         MINI_STORE(mini_tls_arena->nthreads, 1);

@@ -20,6 +20,8 @@
  *   4. mini_global.tcaches_lock  (the registry of thread caches)
  * The thread cache itself needs no lock: only its thread touches it (and stats read its
  * counters with relaxed atomics). No lock is held while calling user code or stdio.
+ * While the process is single-threaded (glibc's __libc_single_threaded) arena and large-table
+ * locks are skipped, as glibc's malloc skips its own (mini_single_threaded, arena.c).
  */
 #ifndef MINI_INTERNAL_H
 #define MINI_INTERNAL_H
@@ -127,6 +129,7 @@ struct mini_seg {
 
 struct mini_arena {
     pthread_mutex_t lock;
+    bool lock_held; /* the holder really took `lock` (not skipped: single-threaded) */
     /* Chunks freed by other threads while the lock was taken: a lock-free stack (linked by fd,
      * each CACHED so that a second free is caught), drained by whoever takes the lock next. */
     _Atomic(mini_chunk_t *) remote;
@@ -195,6 +198,7 @@ struct mini_global {
     unsigned arena_max;
 
     pthread_mutex_t large_lock;
+    bool large_held; /* as mini_arena.lock_held */
     pthread_mutex_t tcaches_lock;
     struct mini_tcache *tcaches; /* live thread caches */
     struct mini_tcache *tc_free; /* structs of exited threads, for reuse */
@@ -260,6 +264,12 @@ static inline void mini_count(struct mini_tcache *tc, _Atomic uint64_t *field)
 }
 
 /* ---- arena.c ----------------------------------------------------------------------------- */
+/* True while the process is single-threaded (glibc's __libc_single_threaded): locks are then
+ * skipped, as glibc's malloc does. The flag may change; a lock therefore records whether it
+ * was really taken, and its release follows that record, not the flag. */
+bool mini_single_threaded(void);
+void mini_glock(pthread_mutex_t *m, bool *held);
+void mini_gunlock(pthread_mutex_t *m, bool *held);
 void mini_arena_init_main(void);
 /* A new arena in a pool of its own (NULL when MINI_ARENA_MAX arenas exist or out of memory). */
 struct mini_arena *mini_arena_create(void);

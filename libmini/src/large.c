@@ -167,13 +167,13 @@ void *mini_large_alloc(size_t s, size_t align)
     }
     chunk_set_foot(c, (uintptr_t)c - base);
     chunk_set_head(c, (base + len - (uintptr_t)c) | MINI_CINUSE | MINI_MMAPPED);
-    pthread_mutex_lock(&mini_global.large_lock);
+    mini_glock(&mini_global.large_lock, &mini_global.large_held);
     bool ok = lt_insert(mem);
     if (ok) {
         lt.mapped += len;
         lt.n_alloc++;
     }
-    pthread_mutex_unlock(&mini_global.large_lock);
+    mini_gunlock(&mini_global.large_lock, &mini_global.large_held);
     if (!ok) {
         mini_os_unmap((void *)base, len);
         errno = ENOMEM;
@@ -185,23 +185,23 @@ void *mini_large_alloc(size_t s, size_t align)
 
 bool mini_large_owns(const void *mem)
 {
-    pthread_mutex_lock(&mini_global.large_lock);
+    mini_glock(&mini_global.large_lock, &mini_global.large_held);
     bool found = lt_find((uintptr_t)mem) != SIZE_MAX;
-    pthread_mutex_unlock(&mini_global.large_lock);
+    mini_gunlock(&mini_global.large_lock, &mini_global.large_held);
     return found;
 }
 
 void mini_large_free(mini_chunk_t *c)
 {
     void *mem = chunk2mem(c);
-    pthread_mutex_lock(&mini_global.large_lock);
+    mini_glock(&mini_global.large_lock, &mini_global.large_held);
     bool found = lt_remove((uintptr_t)mem);
     size_t len = found ? map_len(c) : 0, sz = found ? chunk_size(c) : 0;
     if (found) {
         lt.mapped -= len;
         lt.n_free++;
     }
-    pthread_mutex_unlock(&mini_global.large_lock);
+    mini_gunlock(&mini_global.large_lock, &mini_global.large_held);
     if (!found)
         mini_fatal_ptr("free", "invalid pointer", mem);
     mini_os_unmap((void *)map_base(c), len);
@@ -232,9 +232,9 @@ void *mini_large_realloc(mini_chunk_t *c, size_t s)
         mini_free(mem); /* counted as the old block's end, as a moving realloc's free is */
         return q;
     }
-    pthread_mutex_lock(&mini_global.large_lock);
+    mini_glock(&mini_global.large_lock, &mini_global.large_held);
     bool found = lt_remove((uintptr_t)mem);
-    pthread_mutex_unlock(&mini_global.large_lock);
+    mini_gunlock(&mini_global.large_lock, &mini_global.large_held);
     if (!found)
         mini_fatal_ptr("realloc", "invalid pointer", mem);
     uintptr_t nb = (uintptr_t)mini_os_remap((void *)map_base(c), old_len, new_len);
@@ -243,13 +243,13 @@ void *mini_large_realloc(mini_chunk_t *c, size_t s)
         mini_chunk_t *nc = mem2chunk((void *)nmem);
         chunk_set_head(nc, (new_len - off) | MINI_CINUSE | MINI_MMAPPED);
     }
-    pthread_mutex_lock(&mini_global.large_lock);
+    mini_glock(&mini_global.large_lock, &mini_global.large_held);
     bool ok = lt_insert(nmem);
     if (ok && nb) {
         lt.mapped += new_len;
         lt.mapped -= old_len;
     }
-    pthread_mutex_unlock(&mini_global.large_lock);
+    mini_gunlock(&mini_global.large_lock, &mini_global.large_held);
     if (!ok)
         mini_fatal("out of memory for the large-block table", NULL, nmem);
     if (nb == 0) {
@@ -262,18 +262,18 @@ void *mini_large_realloc(mini_chunk_t *c, size_t s)
 
 void mini_large_stats(struct mini_large_stats *st)
 {
-    pthread_mutex_lock(&mini_global.large_lock);
+    mini_glock(&mini_global.large_lock, &mini_global.large_held);
     st->mapped = lt.mapped;
     st->count = lt.used;
     st->n_alloc = lt.n_alloc;
     st->n_free = lt.n_free;
-    pthread_mutex_unlock(&mini_global.large_lock);
+    mini_gunlock(&mini_global.large_lock, &mini_global.large_held);
 }
 
 /* Walk the table: every key is a chunk that looks like a large block (mini_check_heap). */
 void mini_large_check(void)
 {
-    pthread_mutex_lock(&mini_global.large_lock);
+    mini_glock(&mini_global.large_lock, &mini_global.large_held);
     size_t n = 0, bytes = 0;
     for (size_t i = 0; i < lt.cap; i++) {
         uintptr_t k = lt.slots[i];
@@ -288,5 +288,5 @@ void mini_large_check(void)
     }
     if (n != lt.used || bytes != lt.mapped)
         mini_fatal("heap check failed", "large block table counts", 0);
-    pthread_mutex_unlock(&mini_global.large_lock);
+    mini_gunlock(&mini_global.large_lock, &mini_global.large_held);
 }
