@@ -28,7 +28,7 @@ struct opt_desc {
 };
 
 #ifndef MINI_DEFAULT_CHECK
-#define MINI_DEFAULT_CHECK (MINI_DEBUG >= 3 ? 1 : 0)
+#define MINI_DEFAULT_CHECK (MINI_DEBUG >= 3 ? 2 : 0)
 #endif
 
 static const struct opt_desc opt_desc[MINI_OPT_COUNT_] = {
