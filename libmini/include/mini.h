@@ -179,6 +179,7 @@ typedef enum mini_option {
     MINI_OPT_CHECK,           /* heap checking: 0 off, 1 cheap checks, 2 walk after each op */
     MINI_OPT_MMAP_DYNAMIC,    /* 1: glibc's sliding threshold (a freed mapped block raises it) */
     MINI_OPT_PURGE_KEEP,      /* dirty bytes an arena may always keep, whatever the ratio */
+    MINI_OPT_TCACHE_BYTES,    /* most bytes one thread cache holds, all sizes together */
     MINI_OPT_COUNT_
 } mini_option_t;
 

@@ -163,6 +163,7 @@ static inline void *tc_pop(struct mini_tcache *tc, size_t c)
         mini_assert(next == NULL ||
                     (chunk_cached(mem2chunk(next)) && chunk_size(mem2chunk(next)) == c));
         b->head = next;
+        tc->bytes -= c;
         mini_chunk_t *ch = mem2chunk(m);
         chunk_set_head(ch, chunk_head(ch) & ~MINI_CACHED);
         MINI_STORE(b->count, MINI_LOAD(b->count) - 1);
@@ -276,8 +277,11 @@ void mini_free(void *mem)
         uint32_t n = MINI_LOAD(b->count) + 1;
         MINI_STORE(b->count, n);
         MINI_CNT_INC(tc->n_free);
+        tc->bytes += sz;
         if (MINI_UNLIKELY(n > b->max))
-            mini_tcache_flush_bin(tc, mini_c2tci(sz), b->max / 2);
+            mini_tcache_flush_bin(tc, mini_c2tci(sz), n / 2);
+        else if (MINI_UNLIKELY(tc->bytes > tc->max_bytes))
+            mini_tcache_shrink(tc, mini_c2tci(sz));
         return;
     }
     free_arena(mem, c);

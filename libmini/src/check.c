@@ -159,6 +159,7 @@ void mini_check_tcache(const struct mini_tcache *tc)
 {
     if (tc == NULL || tc == &mini_tcache_off)
         return;
+    size_t bytes = 0;
     for (unsigned i = 0; i < MINI_TC_NBINS; i++) {
         const struct mini_tbin *b = &tc->bins[i];
         uint32_t n = 0, want = MINI_LOAD(b->count);
@@ -175,7 +176,10 @@ void mini_check_tcache(const struct mini_tcache *tc)
         }
         if (n != want)
             fail(NULL, "thread cache bin shorter than its count", b);
+        bytes += (size_t)n * c;
     }
+    if (bytes != tc->bytes)
+        fail(NULL, "thread cache byte count", tc);
 }
 
 int mini_check_heap(void)

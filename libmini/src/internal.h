@@ -172,6 +172,8 @@ struct mini_tbin {
 struct mini_tcache {
     size_t lim_s;       /* requests below this are served from the cache; 0: caching off */
     size_t max_c;       /* largest chunk size cached; 0: caching off */
+    size_t bytes;       /* chunk bytes cached now (only this thread touches it) */
+    size_t max_bytes;   /* MINI_TCACHE_BYTES: past it, a free flushes half its bin */
     uint32_t max_count; /* MINI_TCACHE_COUNT when the cache was made */
     struct mini_tcache *next, *prev; /* registry (tcaches_lock) */
     _Atomic uint64_t n_malloc, n_free, n_calloc, n_realloc, n_aligned;
@@ -233,6 +235,8 @@ struct mini_tcache *mini_tcache_create(void);
 void *mini_tcache_refill(struct mini_tcache *tc, size_t c);
 void mini_tcache_flush_bin(struct mini_tcache *tc, unsigned tci, uint32_t keep);
 void mini_tcache_flush_all(struct mini_tcache *tc);
+/* Flush bins, tci's first, until the cache is under 3/4 of MINI_TCACHE_BYTES. */
+void mini_tcache_shrink(struct mini_tcache *tc, unsigned tci);
 void mini_tcache_init_global(void);
 void mini_tcache_fork_child(void);
 extern struct mini_tcache mini_tcache_off; /* caching disabled (exited threads) */

@@ -70,6 +70,8 @@ static const struct opt_desc opt_desc[MINI_OPT_COUNT_] = {
     [MINI_OPT_PURGE_KEEP] =
         {"MINI_PURGE_KEEP", "purge_keep", OPT_BYTES, 4L << 20, 0, 1L << 40,
          "dirty bytes an arena may always keep, whatever MINI_PURGE_RATIO says"},
+    [MINI_OPT_TCACHE_BYTES] = {"MINI_TCACHE_BYTES", "tcache_bytes", OPT_BYTES, 512 * 1024, 4096,
+                               1L << 30, "most bytes one thread cache holds, all sizes together"},
 };
 
 /* The values in force; defaults until mini_options_init (every entry point runs it first). */

@@ -14,8 +14,10 @@
  *          jemalloc's does: it starts at max/8, doubles at every miss up to max/2 (a size that
  *          keeps missing is allocated in long runs), and halves when the bin overflows (a size
  *          that is freed in bursts does not need big batches).
- *   full:  when a free makes a bin exceed its max, the older half of the bin goes back to the
- *          chunks' own arenas (taking each arena's lock once per run of its chunks).
+ *   full:  when a free makes a bin exceed its max, or the whole cache exceed MINI_TCACHE_BYTES
+ *          (512 KiB: a thread that frees many sizes it never allocates, a consumer, would hoard
+ *          up to 32 KiB of each), the older half of the bin goes back to the chunks' own arenas
+ *          (taking each arena's lock once per run of its chunks).
  * A chunk freed by another thread than the one that allocated it enters the freeing thread's
  * cache and, when flushed, returns to the arena it came from (onto its remote list if that
  * arena is busy at that moment: arena.c).
@@ -63,6 +65,7 @@ struct mini_tcache *mini_tcache_create(void)
         if (t) {
             memset(t, 0, sizeof(*t));
             t->max_c = mini_s2c((size_t)max);
+            t->max_bytes = (size_t)mini_opt(MINI_OPT_TCACHE_BYTES);
             t->lim_s = t->max_c - MINI_HDR + 1;
             t->max_count = (uint32_t)count;
             for (unsigned i = 0; i < MINI_TC_NBINS; i++) {
@@ -97,8 +100,9 @@ static void release_list_one(mini_chunk_t *c)
     mini_arena_unlock(a);
 }
 
-static void tbin_push(struct mini_tbin *b, void *mem)
+static void tbin_push(struct mini_tcache *tc, struct mini_tbin *b, void *mem)
 {
+    tc->bytes += chunk_size(mem2chunk(mem));
     void **m = mem;
     mini_chunk_t *ch = mem2chunk(mem);
     chunk_set_head(ch, chunk_head(ch) | MINI_CACHED);
@@ -114,6 +118,10 @@ void *mini_tcache_refill(struct mini_tcache *tc, size_t c)
     uint32_t n = fb->fill, k = 0;
     if (n > MINI_TC_FILL_MAX)
         n = MINI_TC_FILL_MAX;
+    /* No more than the room left under MINI_TCACHE_BYTES (one chunk goes to the caller). */
+    size_t room = tc->max_bytes > tc->bytes ? (tc->max_bytes - tc->bytes) / c : 0;
+    if (n > room + 1)
+        n = (uint32_t)room + 1;
     if (2u * fb->fill <= fb->max / 2u)
         fb->fill = (uint16_t)(2u * fb->fill);
     mini_count(tc, &tc->n_miss);
@@ -134,7 +142,7 @@ void *mini_tcache_refill(struct mini_tcache *tc, size_t c)
     for (uint32_t i = k; i-- > 1;) {
         size_t gs = chunk_size(got[i]);
         if (MINI_LIKELY(gs == c) || gs <= tc->max_c)
-            tbin_push(&tc->bins[mini_c2tci(gs)], chunk2mem(got[i]));
+            tbin_push(tc, &tc->bins[mini_c2tci(gs)], chunk2mem(got[i]));
         else
             release_list_one(got[i]);
     }
@@ -215,9 +223,23 @@ void mini_tcache_flush_bin(struct mini_tcache *tc, unsigned tci, uint32_t keep)
         m[0] = mini_tc_protect(&m[0], NULL);
     }
     MINI_STORE(b->count, keep);
+    tc->bytes -= (size_t)(cnt - keep) * mini_tci2c(tci);
     if (b->fill > 1)
         b->fill /= 2;
     release_list(rest, cnt - keep);
+}
+
+void mini_tcache_shrink(struct mini_tcache *tc, unsigned tci)
+{
+    /* The bin being freed into first, then every bin in turn, each to half, until the cache
+     * is back under 3/4 of MINI_TCACHE_BYTES. */
+    size_t target = tc->max_bytes / 4 * 3;
+    for (unsigned i = 0; i < MINI_TC_NBINS && tc->bytes > target; i++) {
+        unsigned t = (tci + i) % MINI_TC_NBINS;
+        uint32_t cnt = MINI_LOAD(tc->bins[t].count);
+        if (cnt)
+            mini_tcache_flush_bin(tc, t, cnt / 2);
+    }
 }
 
 void mini_tcache_flush_all(struct mini_tcache *tc)
