@@ -422,6 +422,12 @@ int main(int argc, char **argv)
                 continue;
             struct sw_run first[2];
             bool have_model[2] = {false, false};
+            /* Memory-cgroup runs: one size for every allocator. Global runs size themselves on
+             * MemAvailable just before each run (a run leaves the machine with more free memory
+             * than it found: others' pages in swap, page cache dropped), so that each allocator
+             * meets the same pressure: 512 MiB more than the machine can give at that moment. */
+            struct sw_size z0;
+            sw_sizes(&S, c, wl, &z0);
             for (int a = 0; a < S.nalloc; a++) {
                 struct sw_run r;
                 memset(&r, 0, sizeof(r));
@@ -431,7 +437,9 @@ int main(int argc, char **argv)
                 r.wl = wl;
                 r.alloc = &S.allocs[a];
                 r.model = O_NONE;
-                sw_sizes(&S, c, wl, &r.size);
+                r.size = z0;
+                if (c->global && a > 0)
+                    sw_sizes(&S, c, wl, &r.size);
                 progress(&r, lab);
                 const char *why = c->swap == 0 && swap_skip[0]   ? swap_skip
                                   : c->global && squeeze_skip[0] ? squeeze_skip

@@ -233,6 +233,9 @@ int sw_run_model(const struct sweep *s, struct sw_run *r)
         return -1;
     }
     int rc = run_kmodel(s, scen, json, err);
+    struct stat est;
+    if (stat(err, &est) == 0 && est.st_size == 0)
+        unlink(err);
     if (rc != 0) {
         char m[200];
         snprintf(m, sizeof(m), "model: kmodel %s (see %.100s.err)",

@@ -1,8 +1,12 @@
-# bench/sweep/ — the overcommit / swappiness sweep (issue 6) and the seed-question probes.
+# bench/sweep/ — the overcommit / swappiness sweep (issue 6) and the seed-question probes
+# (README.md). Run by bench/run-bench through bench/sweep/run-sweep; tests in tests/sweep/.
 #
+#   build/bin/mini-sweep                               the sweep's driver (root)
 #   build/bin/wl-anon-over, wl-file-anon, wl-overask   the sweep's workloads (wl.h conventions,
 #                                                      over bench/workloads/wl.c; no allocator
 #                                                      linked: the sweep preloads one)
+#   build/bin/mini-seedprobe                           the seed questions' probes
+#   bench/sweep/run-sweep, sections.py                 scripts (run in place)
 
 SWEEP_WL_NAMES := anon-over file-anon overask
 SWEEP_WL_SRCS := $(patsubst %,bench/sweep/wl-%.c,$(SWEEP_WL_NAMES))

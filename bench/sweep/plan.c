@@ -23,7 +23,7 @@
 const struct sw_wl sw_workloads[] = {
     {"anon-over", "wl-anon-over", K_ANON_OVER, 7, true, true,
      "anonymous memory over the limit: 2 x L in 64 KiB blocks written with non-zero data, then "
-     "read back and rewritten (global: MemFree + 512 MiB, written once and read back)"},
+     "read back and rewritten (global: MemAvailable + 512 MiB, written once and read back)"},
     {"file-anon", "wl-file-anon", K_FILE_ANON, 7, true, false,
      "file + anonymous mix: 0.6 x L anonymous rewritten and a 0.8 x L file read with read(2), "
      "3 passes (the file's cache dropped first)"},
@@ -230,14 +230,13 @@ void sw_sizes(const struct sweep *s, const struct sw_cfg *c, const struct sw_wl 
     memset(z, 0, sizeof(*z));
     uint64_t L = s->limit, ram = s->memtotal_kb * 1024;
     long long avail_kb = c->global ? vmprobe_meminfo_kb("MemAvailable") : 0;
-    long long free_kb = c->global ? vmprobe_meminfo_kb("MemFree") : 0;
     uint64_t avail = avail_kb > 0 ? (uint64_t)avail_kb * 1024 : 0;
-    uint64_t mfree = free_kb > 0 ? (uint64_t)free_kb * 1024 : 0;
     switch (w->kind) {
     case K_ANON_OVER:
-        /* Global: beyond free memory, so that the page cache and swap must make room, with
-         * one write pass (the final read-back still swaps in what went out). */
-        z->bytes = c->global ? (mfree + 512 * SW_MIB) & ~(64 * 1024ULL - 1) : 2 * L;
+        /* Global: 512 MiB beyond what the machine can give (free memory and reclaimable page
+         * cache), so that kswapd, direct reclaim and swap must make room; one write pass (the
+         * final read-back swaps in what went out). */
+        z->bytes = c->global ? (avail + 512 * SW_MIB) & ~(64 * 1024ULL - 1) : 2 * L;
         z->passes = c->global ? 1 : 2;
         z->commit = z->bytes;
         break;

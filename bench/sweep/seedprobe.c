@@ -189,6 +189,8 @@ static int probe_malloc1(void)
     print_reading("after_write", &r3, &r0);
     printf(",\"usable\":%zu,\"distance\":%lld,\"in_brk_heap\":%s}\n", malloc_usable_size(p),
            (long long)((uintptr_t)q - (uintptr_t)p), in_brk ? "true" : "false");
+    free(q);
+    free(p);
     return 0;
 }
 

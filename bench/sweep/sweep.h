@@ -82,7 +82,7 @@ struct sw_cfg {
 };
 
 enum sw_kind {
-    K_ANON_OVER,     /* wl-anon-over: 2 x L, 2 passes (global: MemFree + 512 MiB, 1 pass) */
+    K_ANON_OVER,     /* wl-anon-over: 2 x L, 2 passes (global: MemAvailable + 512 MiB, 1 pass) */
     K_FILE_ANON,     /* wl-file-anon: 0.6 x L anonymous, a 0.8 x L file, 3 passes */
     K_OVERASK_CG,    /* wl-overask: malloc(2 x L), touched */
     K_OVERASK_AVAIL, /* wl-overask: malloc(2 x MemAvailable) on the squeezed machine, touched */

@@ -79,5 +79,6 @@ TEST_END
 
 int main(int argc, char **argv)
 {
+    // cppcheck-suppress cppcheckError
     return TEST_MAIN(argc, argv, reads_numbers_strings_and_indexes, absent_paths, broken_text);
 }
