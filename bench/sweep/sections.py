@@ -342,6 +342,30 @@ def sweep_section(res):
                   f"not measured by the calibration: analysis/kmodel/README.md) are 4 us per page "
                   f"out and 20 us per page in.\n")
 
+    # The interruption test of this run.
+    p("### Interruption test\n")
+    it = os.path.join(sw.dir, "interrupt.txt")
+    try:
+        lines = open(it).read().splitlines()
+    except OSError:
+        lines = None
+    if not lines:
+        p("Not in this run (`results/sweep/interrupt.txt` is missing: run-sweep runs "
+          "tests/sweep/interrupt.sh after the sweep, as root).\n")
+    else:
+        summ = [l for l in lines if l.startswith("mini-test:")]
+        checks = [l.strip() for l in lines if l.startswith("  ok ") or l.startswith("  FAIL ")]
+        p("Right after the sweep, `tests/sweep/interrupt.sh` stopped small real sweeps in the "
+          "middle of a run (SIGINT with the real workload; SIGTERM, SIGSEGV of the driver and "
+          "SIGKILL with a workload that sleeps; and a workload that crashes) and compared the "
+          "settings with those before: " + (summ[-1][len("mini-test: "):] if summ else
+                                              lines[-1]) + ".\n")
+        failed = [c for c in checks if c.startswith("FAIL")]
+        p(table(["check", "result"],
+                [[c.split(": ", 1)[1] if ": " in c else c, c.split()[0]] for c in checks]))
+        if failed:
+            p("**Failed:** " + "; ".join(failed) + " (details in results/sweep/interrupt.txt).\n")
+
     # Readings computed from the numbers.
     p("### Readings\n")
     for line in sweep_readings(sw, allocs):

@@ -56,6 +56,8 @@ w = csv.DictWriter(open(path, "w", newline=""), fieldnames=list(rows[0].keys()))
 w.writeheader()
 w.writerows(rows)
 PY
+printf '  ok   sweep/interrupt: sigint: every setting is back\n  FAIL sweep/interrupt: sigkill: journal empty\nmini-test: 1 passed, 1 failed, 0 skipped\n' \
+    >"$tmp/c/sweep/interrupt.txt"
 mkdir -p "$tmp/c/seed"
 cat >"$tmp/c/seed/probes.jsonl" <<'J'
 {"probe":"header","allocator":"glibc","usable":[24,24,24,24,24,24,24,24,24,24,24,24,24,24,24,24,24,24,24,24,24,24,24,24,40],"distance_16":32,"word_minus16":"0x0","word_minus8":"0x21","readable":true,"size":16,"count":1000000,"rssanon_growth_kb":31250,"rss_per_requested":2.000,"bytes_per_block":32.00}
@@ -72,6 +74,8 @@ check "computed: outcome agreement counted" "$(grep 'predicted the outcome' "$sw
 check "computed: E4 differences are model/real - 1 = -9 %" "$(grep '^| minflt' "$sw" | head -1)" \
     grep -q '^| minflt | .*(-9 %) | .*(-9 %) | .*(-9 %) |$' "$sw"
 check "computed: jemalloc's different prediction is marked" "no m* mark" grep -q "m\* jemalloc: ok" "$sw"
+check "computed: the interruption test's result" "$(grep -A3 '^### Interruption' "$sw")" \
+    bash -c "grep -q '1 passed, 1 failed, 0 skipped' '$sw' && grep -q '^| sigkill: journal empty | FAIL |' '$sw'"
 check "computed: Q4 bytes per block from the probe" "$(grep -A2 '^\*\*Answer (measured):\*\* glibc: 32' "$sq" | head -1)" \
     grep -q "glibc: 32 bytes of RSS per 16-byte block (2.00x the request)" "$sq"
 check "computed: Q1 from the probe" "no 132 KiB" \
