@@ -253,10 +253,10 @@ def sweep_section(res):
     # Outcome agreement.
     both = [r for r in sw.runs if r["outcome"] != "skipped" and r["model_outcome"] not in ("n/a", "")]
     same = [r for r in both if r["outcome"] == r["model_outcome"]]
-    p(f"The model predicted the outcome of {len(same)} of {len(both)} runs exactly.")
     diff = [r for r in both if r["outcome"] != r["model_outcome"]]
+    p(f"The model predicted the outcome of {len(same)} of {len(both)} runs exactly."
+      + (" The others:\n" if diff else ""))
     if diff:
-        p(" The others:\n")
         p(table(["run", "configuration", "workload", "allocator", "real", "model", "notes"],
                 [[r["run"], r["config"], r["workload"], r["allocator"],
                   f"{r['outcome']} ({r['status']})", r["model_outcome"], r["notes"][:120]]
@@ -500,7 +500,7 @@ def q1(seed, sw):
             words.append(f"{a} reserved {vm} KiB of address space for one byte (the break moved "
                          f"{a1['brk_delta'] // 1024} KiB) of which {rss} KiB became resident")
         else:
-            words.append(f"{a} had already mapped {pre} KiB more than glibc before main() "
+            words.append(f"{a} had already mapped {kib(pre)} more than glibc before main() "
                          f"(its arenas, at start-up), so malloc(1) added no address space and "
                          f"{rss} KiB of RSS")
     out.append("**Answer (measured, `mini-seedprobe malloc1` under each allocator; smaps of the "
