@@ -12,7 +12,7 @@ GROUP[build]="gcc g++ make pkg-config libc6-dev libpfm4-dev"
 GROUP[test]="clang libclang-rt-14-dev valgrind strace python3 perl sqlite3 git coreutils gnuplot-nox
              time redis-server redis-tools libjemalloc2 procps libbenchmark-dev"
 GROUP[bench]="libjemalloc2 libmimalloc2.0 libtcmalloc-minimal4 gnuplot-nox libbenchmark-dev
-              libpfm4 libpfm4-dev linux-perf sqlite3 python3 procps util-linux"
+              libpfm4 libpfm4-dev linux-perf sqlite3 python3 procps util-linux strace"
 GROUP[lint]="clang-format cppcheck clang-tidy"
 
 usage() {

@@ -71,6 +71,7 @@ struct op {
 #define F_HUGE      0x10u
 #define F_NOHUGE    0x20u
 #define F_HINT      0x40u
+#define F_EXITFAIL  0x80u /* mmap: the process exits when the mapping fails */
 
 struct var {
     char name[NAME_MAX_ + 1];
@@ -589,6 +590,8 @@ static int parse_process_op(struct pctx *c, char **tok, int ntok)
                 o->flags |= F_HUGE;
             else if (strcmp(t, "nohugepage") == 0)
                 o->flags |= F_NOHUGE;
+            else if (strcmp(t, "exit-on-fail") == 0)
+                o->flags |= F_EXITFAIL;
             else if ((v = value_of(t, "prot"))) {
                 if (parse_prot(c, v, &o->iarg))
                     return -1;
@@ -1429,6 +1432,9 @@ static int run_op(struct rctx *r, struct op *op)
         }
         int res = proc_outcome(mm) ? proc_outcome(mm) : got ? 0 : e;
         outcome(r, op, res, "mmap");
+        /* A program whose malloc returned NULL gives up: its later operations are skipped. */
+        if (res != 0 && (op->flags & F_EXITFAIL) && !mm->killed && !mm->exited)
+            proc_exit(km, mm);
         break;
     }
     case OP_MUNMAP:

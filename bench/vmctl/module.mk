@@ -1,8 +1,9 @@
-# bench/vmctl/ — change VM settings for an experiment and always restore them (vmctl.h).
+# bench/vmctl/ — change VM settings for an experiment and always restore them (vmctl.h), and
+# read the machine's memory state (vmprobe.h).
 #   build/lib/libvmctl.a (release), build/debug/lib/libvmctl.a; the test kmodel/vmctl-restore
 #   (serial: it changes harmless settings of this machine for a moment, as root).
 
-VMCTL_SRCS := bench/vmctl/vmctl.c
+VMCTL_SRCS := bench/vmctl/vmctl.c bench/vmctl/vmprobe.c
 
 define VMCTL_VARIANT
 $(VDIR_$(1))/lib/libvmctl.a: $(call obj,$(1),$(VMCTL_SRCS))

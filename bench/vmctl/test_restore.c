@@ -2,6 +2,8 @@
  * test_restore.c — vmctl puts every setting back: after SIGINT, after a crash, after a normal
  * exit, and (through the journal, on the next vmctl_begin) after SIGKILL.
  *
+ * Also: vmctl_restore_to(mark) undoes only what came after a mark.
+ *
  * The settings changed are harmless for a moment on a shared machine: vm.extfrag_threshold
  * (+1), an 8 MiB swap file, a memory cgroup with a limit. Root only (skipped otherwise).
  */
@@ -156,6 +158,52 @@ TEST_BEGIN(repaired_after_sigkill)
 }
 TEST_END
 
+/* vmctl_restore_to(mark) undoes only what came after the mark: one run's settings of a sweep
+ * (bench/sweep), while the earlier ones (the swap file of the whole group) stay. */
+static int marks_child(void)
+{
+    char now[64];
+    int bad = 0;
+    if (vmctl_begin(JOURNAL) != 0 || vmctl_sysctl("vm.extfrag_threshold", "501") != 0)
+        return 64;
+    long m = vmctl_mark();
+    char cg[256];
+    if (vmctl_cgroup(CGNAME, cg, sizeof(cg)) != 0 ||
+        vmctl_sysctl("vm.extfrag_threshold", "502") != 0 || vmctl_tmpfile(SWAPFILE) != 0)
+        return 64;
+    FILE *f = fopen(SWAPFILE, "w");
+    if (f)
+        fclose(f);
+    vmctl_restore_to(m);
+    vmctl_read("/proc/sys/vm/extfrag_threshold", now, sizeof(now));
+    bad |= strcmp(now, "501") != 0 ? 1 : 0;
+    bad |= exists(CGPATH) ? 2 : 0;
+    bad |= exists(SWAPFILE) ? 4 : 0;
+    struct stat js;
+    bad |= stat(JOURNAL, &js) == 0 && js.st_size > 0 ? 0 : 8; /* the line before the mark */
+    vmctl_restore();
+    vmctl_read("/proc/sys/vm/extfrag_threshold", now, sizeof(now));
+    bad |= strcmp(now, orig_extfrag) != 0 ? 16 : 0;
+    bad |= stat(JOURNAL, &js) == 0 && js.st_size == 0 ? 0 : 32;
+    return bad;
+}
+
+TEST_BEGIN(restore_to_a_mark)
+{
+    test_skip_if(geteuid() != 0, "needs root");
+    pid_t pid = fork();
+    require_true(pid >= 0, "fork");
+    if (pid == 0)
+        _exit(marks_child());
+    int st;
+    waitpid(pid, &st, 0);
+    expect_true(WIFEXITED(st), "child exited");
+    expect_d_eq(WEXITSTATUS(st), 0,
+                "1: setting after the mark not undone, 2: cgroup left, 4: scratch file left, 8: "
+                "journal lost the line before the mark, 16/32: full restore incomplete");
+}
+TEST_END
+
 TEST_BEGIN(refuses_without_root)
 {
     test_skip_if(geteuid() != 0, "not root: the refusal is what everything else shows");
@@ -188,7 +236,8 @@ int main(int argc, char **argv)
     int rc =
         // cppcheck-suppress cppcheckError
         TEST_MAIN(argc, argv, restored_after_sigint, restored_after_sigterm, restored_after_crash,
-                  restored_after_exit, repaired_after_sigkill, refuses_without_root);
+                  restored_after_exit, restore_to_a_mark, repaired_after_sigkill,
+                  refuses_without_root);
     unlink(JOURNAL);
     return rc;
 }

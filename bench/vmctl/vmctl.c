@@ -6,8 +6,10 @@
  *   "swap PATH"             swapoff PATH, unlink PATH
  *   "cgroup PATH"           SIGKILL its tasks, wait (bounded) until empty, rmdir PATH
  *   "umount PATH"           umount PATH
+ *   "rm PATH"               unlink PATH (a scratch file of the experiment)
  *
- * Undo runs the lines in reverse order, then truncates the journal. Nothing here allocates
+ * Undo runs the lines in reverse order, then truncates the journal (vmctl_restore_to(mark)
+ * undoes and truncates only the lines after a mark). Nothing here allocates
  * memory or uses stdio after vmctl_begin(), so the undo can run in a signal handler.
  */
 #include "bench/vmctl/vmctl.h"
@@ -158,14 +160,17 @@ static void undo_line(char *line)
         undo_cgroup(line + 7);
     } else if (strncmp(line, "umount ", 7) == 0) {
         umount2(line + 7, MNT_DETACH);
+    } else if (strncmp(line, "rm ", 3) == 0) {
+        unlink(line + 3);
     }
 }
 
-/* Undo every line of the journal open on fd, last first, then truncate it. */
-static void replay(int fd)
+/* Undo every line of the journal open on fd from byte `from` on, last first, then truncate the
+ * journal to `from`. */
+static void replay(int fd, off_t from)
 {
     static char buf[JMAX + 1];
-    if (lseek(fd, 0, SEEK_SET) != 0)
+    if (lseek(fd, from, SEEK_SET) != from)
         return;
     ssize_t n = 0, r;
     while (n < JMAX && (r = read(fd, buf + n, (size_t)(JMAX - n))) > 0)
@@ -183,17 +188,44 @@ static void replay(int fd)
         n = s;
         buf[n] = '\0';
     }
-    if (ftruncate(fd, 0) == 0)
+    if (ftruncate(fd, from) == 0)
         fsync(fd);
+}
+
+/* The handled signals are blocked while the journal is replayed outside a handler, so that a
+ * SIGINT arriving in the middle of a restore waits for it and then restores the rest. */
+static void block_signals(sigset_t *old)
+{
+    sigset_t set;
+    sigemptyset(&set);
+    for (size_t i = 0; i < sizeof(signals) / sizeof(signals[0]); i++)
+        sigaddset(&set, signals[i]);
+    sigprocmask(SIG_BLOCK, &set, old);
+}
+
+long vmctl_mark(void)
+{
+    if (journal_fd < 0)
+        return 0;
+    off_t end = lseek(journal_fd, 0, SEEK_END);
+    return end < 0 ? 0 : (long)end;
+}
+
+void vmctl_restore_to(long mark)
+{
+    if (journal_fd < 0 || restoring)
+        return;
+    sigset_t old;
+    block_signals(&old);
+    restoring = 1;
+    replay(journal_fd, mark < 0 ? 0 : (off_t)mark);
+    restoring = 0;
+    sigprocmask(SIG_SETMASK, &old, NULL);
 }
 
 void vmctl_restore(void)
 {
-    if (journal_fd < 0 || restoring)
-        return;
-    restoring = 1;
-    replay(journal_fd);
-    restoring = 0;
+    vmctl_restore_to(0);
 }
 
 static void on_signal(int sig)
@@ -240,7 +272,7 @@ int vmctl_begin(const char *journal)
     if (fstat(fd, &st) == 0 && st.st_size > 0) {
         fprintf(stderr, "vmctl: repairing settings left by an interrupted run (%s)\n",
                 journal_path);
-        replay(fd);
+        replay(fd, 0);
     }
     journal_fd = fd;
     static bool installed;
@@ -250,7 +282,10 @@ int vmctl_begin(const char *journal)
             struct sigaction sa;
             memset(&sa, 0, sizeof(sa));
             sa.sa_handler = on_signal;
+            /* One handler at a time: a second signal waits until the restore is done. */
             sigemptyset(&sa.sa_mask);
+            for (size_t k = 0; k < sizeof(signals) / sizeof(signals[0]); k++)
+                sigaddset(&sa.sa_mask, signals[k]);
             sigaction(signals[i], &sa, NULL);
         }
         installed = true;
@@ -369,4 +404,9 @@ int vmctl_mount_debugfs(void)
     if (mount("debugfs", "/sys/kernel/debug", "debugfs", 0, NULL) != 0)
         return fail("mount debugfs: %s", strerror(errno));
     return 0;
+}
+
+int vmctl_tmpfile(const char *path)
+{
+    return journal_add("rm", path, NULL);
 }

@@ -11,11 +11,16 @@
  *   vmctl_cgroup_write(cg, file, val)  memory.limit_in_bytes etc. (no journal: rmdir undoes it)
  *   vmctl_cgroup_attach(cg, pid)       move a task into the cgroup
  *   vmctl_mount_debugfs()              mount debugfs on /sys/kernel/debug if needed (umount)
+ *   vmctl_tmpfile(path)                a scratch file the caller creates next (unlink)
  *   vmctl_restore()                    undo everything now (also done at exit); idempotent
+ *   vmctl_mark(), vmctl_restore_to(m)  undo only what was changed after the mark m (an
+ *                                      experiment's per-run settings), keeping the rest
  *
  * Every change is appended to the journal and fsync'ed BEFORE it is made, so a run killed with
  * SIGKILL (or a power cut) is repaired by the next vmctl_begin() on the same journal. The
- * restore code uses only async-signal-safe calls, so it also runs inside signal handlers.
+ * restore code uses only async-signal-safe calls, so it also runs inside signal handlers; the
+ * handled signals are blocked while a restore runs outside one (a SIGINT in the middle of a
+ * restore waits for it, then restores the rest).
  * Functions return 0, or -1 with a one-line message in vmctl_error().
  */
 #ifndef VMCTL_H
@@ -35,7 +40,10 @@ int vmctl_cgroup(const char *name, char *path, size_t len);
 int vmctl_cgroup_write(const char *cgpath, const char *file, const char *value);
 int vmctl_cgroup_attach(const char *cgpath, pid_t pid);
 int vmctl_mount_debugfs(void);
+int vmctl_tmpfile(const char *path);
 void vmctl_restore(void);
+long vmctl_mark(void);
+void vmctl_restore_to(long mark);
 /* Read a small file (sysctl) into buf, trailing newline removed; -1 on error. */
 int vmctl_read(const char *path, char *buf, size_t len);
 const char *vmctl_error(void);

@@ -3,6 +3,7 @@
  * experiments (validate.h).
  */
 #include "analysis/kmodel/validate/validate.h"
+#include "bench/vmctl/vmprobe.h"
 
 #include <errno.h>
 #include <math.h>
@@ -195,44 +196,19 @@ int v_write(const char *json_path, const char *md_path, double seconds)
 
 /* ---- /proc ------------------------------------------------------------------------------- */
 
-static long long read_key(const char *path, const char *key)
-{
-    FILE *f = fopen(path, "r");
-    if (f == NULL)
-        return -1;
-    char line[512];
-    size_t kl = strlen(key);
-    long long v = -1;
-    while (fgets(line, sizeof(line), f)) {
-        if (strncmp(line, key, kl) == 0 && (line[kl] == ' ' || line[kl] == ':')) {
-            v = strtoll(line + kl + 1 + strspn(line + kl + 1, " :\t"), NULL, 10);
-            break;
-        }
-    }
-    fclose(f);
-    return v;
-}
-
 long long v_vmstat(const char *key)
 {
-    return read_key("/proc/vmstat", key);
+    return vmprobe_vmstat(key);
 }
 
 long long v_meminfo_kb(const char *key)
 {
-    return read_key("/proc/meminfo", key);
+    return vmprobe_meminfo_kb(key);
 }
 
 long long v_read_num(const char *path)
 {
-    FILE *f = fopen(path, "r");
-    if (f == NULL)
-        return -1;
-    long long v = -1;
-    if (fscanf(f, "%lld", &v) != 1)
-        v = -1;
-    fclose(f);
-    return v;
+    return vmprobe_read_num(path);
 }
 
 void v_vmstat_snap(struct v_vmstat *s)
@@ -311,26 +287,7 @@ int v_run_child(const char *cgpath, int (*fn)(void *), void *arg, int timeout_s,
 
 int v_zone_managed(uint64_t managed[3])
 {
-    FILE *f = fopen("/proc/zoneinfo", "r");
-    if (f == NULL)
-        return -1;
-    char line[512];
-    int z = -1;
-    while (fgets(line, sizeof(line), f)) {
-        char name[32];
-        long long v;
-        if (sscanf(line, "Node %*d, zone %31s", name) == 1) {
-            z = strcmp(name, "DMA") == 0      ? 0
-                : strcmp(name, "DMA32") == 0  ? 1
-                : strcmp(name, "Normal") == 0 ? 2
-                                              : -1;
-            continue;
-        }
-        if (z >= 0 && sscanf(line, " managed %lld", &v) == 1)
-            managed[z] = (uint64_t)v;
-    }
-    fclose(f);
-    return 0;
+    return vmprobe_zone_managed(managed);
 }
 
 struct km *v_model(uint64_t swap_bytes, int overcommit, int ratio)

@@ -6,6 +6,7 @@
  * reclaim and swap-out within 25 % (zero while the file cache can be trimmed; S = 200 swaps).
  */
 #include "analysis/kmodel/validate/validate.h"
+#include "bench/vmctl/vmprobe.h"
 
 #include <fcntl.h>
 #include <signal.h>
@@ -43,57 +44,14 @@ static int workload(void *arg)
     return 0;
 }
 
-static int make_file(void)
-{
-    int fd = open(FILE_PATH, O_WRONLY | O_CREAT | O_TRUNC, 0600);
-    if (fd < 0)
-        return -1;
-    static char buf[1 << 20];
-    memset(buf, 0x5a, sizeof(buf));
-    for (size_t done = 0; done < F_BYTES; done += sizeof(buf))
-        if (write(fd, buf, sizeof(buf)) != (ssize_t)sizeof(buf)) {
-            close(fd);
-            return -1;
-        }
-    fsync(fd);
-    close(fd);
-    return 0;
-}
-
-/* Drop the file's page cache and check with mincore that it is gone (a page cache page that
- * stayed would be charged to whichever cgroup read it first, not to the experiment's). */
-static long drop_file_cache(void)
-{
-    long cached = -1;
-    for (int tries = 0; tries < 20 && cached != 0; tries++) {
-        int fd = open(FILE_PATH, O_RDONLY);
-        if (fd < 0)
-            return -1;
-        fdatasync(fd);
-        posix_fadvise(fd, 0, 0, POSIX_FADV_DONTNEED);
-        void *m = mmap(NULL, F_BYTES, PROT_READ, MAP_SHARED, fd, 0);
-        close(fd);
-        if (m == MAP_FAILED)
-            return -1;
-        static unsigned char vec[F_BYTES / 4096];
-        cached = 0;
-        if (mincore(m, F_BYTES, vec) == 0)
-            for (size_t i = 0; i < sizeof(vec); i++)
-                cached += vec[i] & 1;
-        munmap(m, F_BYTES);
-        if (cached)
-            usleep(100000);
-    }
-    return cached;
-}
-
 int e5_swappiness(void)
 {
     if (!v_root) {
         v_skip("E5", "needs root (swap file, memory cgroup)");
         return -1;
     }
-    if (make_file() != 0 || vmctl_swapfile(v_swapfile, 1ULL << 30) != 0) {
+    if (vmprobe_make_file(FILE_PATH, F_BYTES, 0x5a) != 0 ||
+        vmctl_swapfile(v_swapfile, 1ULL << 30) != 0) {
         v_skip("E5", "cannot create the data file or the swap file");
         vmctl_restore();
         unlink(FILE_PATH);
@@ -112,7 +70,7 @@ int e5_swappiness(void)
         vmctl_cgroup_write(cg, "memory.limit_in_bytes", val);
         snprintf(val, sizeof(val), "%d", s);
         vmctl_cgroup_write(cg, "memory.swappiness", val);
-        long left = drop_file_cache();
+        long left = vmprobe_drop_cache(FILE_PATH);
         if (left)
             v_note("E5", "swappiness %d: %ld pages of the file still cached after dropping", s,
                    left);
