@@ -120,10 +120,10 @@ static const char *metric_na(const struct summary *s, int w, int a, enum metric 
                    "interval)";
         if (m == M_PEAK_LIVE)
             return "n/a (see the notes)";
-        if (pl->med < 1048576)
-            return fmt("n/a (peak live %s < 1 MiB: RssAnon would be mostly stacks and "
-                       "libraries)",
-                       bytes_text(pl->med));
+        if (pl->med < REPORT_FRAG_MIN_LIVE)
+            return fmt("n/a (peak live %s < %s: stacks and libraries would weigh too much "
+                       "in RssAnon)",
+                       bytes_text(pl->med), bytes_text(REPORT_FRAG_MIN_LIVE));
         return "n/a (no RSS sample while live bytes peaked)";
     }
     if (m >= M_RSS_BEFORE_FREE && m <= M_RECLAIM_SETTLE)
@@ -286,9 +286,10 @@ static void context(const struct summary *s)
             "differ, min–max follows in parentheses. The machine has %s online CPUs "
             "(hypervisor: %s); other processes running at the same time show up as spread.\n",
             mstr(s, "cpus_online"), mstr(s, "hypervisor"));
-    fprintf(out, "- **time** is the duration of the workload's measured phase (RUN, from the "
-                 "phase timestamps it writes to the shared page); wall time for programs that do "
-                 "not report phases. **ops/s** = operations the workload counted / time.\n");
+    fprintf(out, "- **time** is the time the workload spent in its measured phase RUN (its "
+                 "own total over its RUN periods, written to the shared page: no set-up, idle or "
+                 "exit); the wall time of the process for programs that do not report phases. "
+                 "**ops/s** = operations the workload counted / time.\n");
     fprintf(out, "- **minor/major faults** are perf software events (`minor-faults`, "
                  "`major-faults`) counted from the workload's exec, its threads and children "
                  "included; getrusage is the cross-check (see below).\n");

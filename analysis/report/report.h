@@ -100,6 +100,9 @@ extern const struct metric_def metric_defs[NMETRIC];
 #define NHEADLINE 4
 extern const enum metric headline_metrics[NHEADLINE];
 
+/* Below this peak of live bytes the runner gives no fragmentation (RUNNER_FRAG_MIN_LIVE). */
+#define REPORT_FRAG_MIN_LIVE (4 << 20)
+
 #define MAX_WL    64
 #define MAX_ALLOC 6
 #define NAME_LEN  48

@@ -263,7 +263,7 @@ int runner_record_run(const struct runner_cfg *cfg, const struct runner_result *
                     cfg->sample_ms > 0 ? cfg->sample_ms : 10);
     else if (r->smp.peak_live < RUNNER_FRAG_MIN_LIVE)
         runner_note(notes, sizeof(notes),
-                    "fragmentation: n/a (peak live bytes %lld < 1 MiB: RssAnon / live would "
+                    "fragmentation: n/a (peak live bytes %lld < 4 MiB: RssAnon / live would "
                     "measure the process's fixed memory: stacks and library data)",
                     (long long)r->smp.peak_live);
     else if (cfg->sample_ms > 0 && isnan(d.frag_peak))
