@@ -216,7 +216,11 @@ static void machine(const struct summary *s)
     fprintf(out, "| tools | libbenchmark-dev %s, libpfm4 %s, gnuplot-nox %s, linux-perf %s |\n\n",
             mstr(s, "pkg.libbenchmark-dev"), mstr(s, "pkg.libpfm4"), mstr(s, "pkg.gnuplot-nox"),
             mstr(s, "pkg.linux-perf"));
-    double cpus = mnum(s, "cpus_online"), l0 = mnum(s, "loadavg_1min"), l1 = le ? atof(le) : NAN;
+    double cpus = mnum(s, "cpus_online"), l0 = mnum(s, "loadavg_1min"),
+           l1 = le && *le >= '0' && *le <= '9' ? atof(le) : NAN;
+    const char *l0s = mstr(s, "loadavg_1min");
+    if (isnan(l0) && *l0s >= '0' && *l0s <= '9')
+        l0 = atof(l0s); /* written as a string by an older mini-bench */
     if (isfinite(cpus) && cpus > 0 && isfinite(l0)) {
         double lmax = isfinite(l1) && l1 > l0 ? l1 : l0;
         fprintf(out, "Reading: %s CPUs; the load average was %s at the start%s. ", num3(cpus),
