@@ -5,9 +5,13 @@
  *   mini-trace stats [--window] FILE    calls per op and per size class, OS calls, peak live
  *                                       bytes, lifetimes (--window: only between the marks 1
  *                                       and 2 that mini-trace replay writes)
- *   mini-trace replay [--strict] [--no-write] [--max-threads N] FILE
- *                                       drive the allocator mini-trace runs under through the
- *                                       trace's calls, in its threads (replay.c)
+ *   mini-trace replay [--strict] [--no-write] [--max-threads N] [--free-at-end] [--name NAME]
+ *                     FILE              drive the allocator mini-trace runs under through the
+ *                                       trace's calls, in its threads (replay.c); FILE is a
+ *                                       trace or a plan; reports to MINI_BENCH_SHM when set
+ *   mini-trace plan [--max-threads N] TRACE OUT
+ *                                       write the replay's plan of TRACE to OUT: replaying it
+ *                                       streams the calls (the benchmark's trace workloads)
  *   mini-trace export FILE              the calls as the kernel model's text trace ("Input 2" of
  *                                       analysis/kmodel/README.md: m/c/a/r/f/t lines, @TID)
  *
@@ -26,7 +30,9 @@
 static const char usage[] =
     "usage: mini-trace dump [--raw] FILE\n"
     "       mini-trace stats [--window] FILE\n"
-    "       mini-trace replay [--strict] [--no-write] [--max-threads N] FILE\n"
+    "       mini-trace replay [--strict] [--no-write] [--max-threads N] [--free-at-end]\n"
+    "                         [--name NAME] FILE\n"
+    "       mini-trace plan [--max-threads N] TRACE OUT\n"
     "       mini-trace export FILE\n"
     "Read a libmini allocation trace (MINI_TRACE=FILE). See preload/TRACE-FORMAT.md.\n";
 
@@ -393,6 +399,8 @@ int main(int argc, char **argv)
         return cmd_stats(argc - 1, argv + 1);
     if (strcmp(cmd, "replay") == 0)
         return mt_cmd_replay(argc - 1, argv + 1);
+    if (strcmp(cmd, "plan") == 0)
+        return mt_cmd_plan(argc - 1, argv + 1);
     if (strcmp(cmd, "export") == 0)
         return cmd_export(argc - 1, argv + 1);
     return bad_usage("unknown command", cmd);

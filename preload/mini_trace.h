@@ -1,6 +1,6 @@
 /*
  * mini_trace.h — what the files of build/bin/mini-trace share (mini-trace.c: the command line,
- * dump and stats; replay.c: replay).
+ * dump and stats; replay.c: replay and plan).
  */
 #ifndef MINI_TRACE_TOOL_H
 #define MINI_TRACE_TOOL_H
@@ -20,5 +20,6 @@ int mt_bad_trace(const char *path, const struct mtr_err *err);
 long mt_parse_count(const char *s);
 
 int mt_cmd_replay(int argc, char **argv);
+int mt_cmd_plan(int argc, char **argv);
 
 #endif /* MINI_TRACE_TOOL_H */

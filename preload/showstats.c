@@ -11,8 +11,16 @@
  * A process that ends with _exit() or a signal prints nothing (as with libmini alone). While
  * MINI_SHOW_STATS is set, the duplicate keeps the original stderr open until the process exits
  * (a reader of a stderr pipe sees EOF only then).
+ *
+ * MINI_STATS_FILE=PATH sends the report to PATH instead of stderr (no duplicate of stderr is
+ * taken then): opened at exit with O_APPEND (created if missing), the whole report written by
+ * one write(2), so that the processes of one program tree (a fork child, an exec'd program:
+ * each prints its own, JSON objects carry their "pid") append whole reports and never
+ * interleave. The benchmark runner uses it to keep libmini's counters apart from a workload's
+ * own stderr. A path that cannot be opened loses the report (nothing else is done at exit).
  */
 #include <fcntl.h>
+#include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
@@ -20,11 +28,15 @@
 
 static int show_fd = -1;
 static long show;
+static const char *show_file; /* MINI_STATS_FILE, or NULL */
 
-static void write_fd(void *cbopaque, const char *s)
+/* The report is gathered here when it goes to MINI_STATS_FILE (one write at the end); the JSON
+ * report is about 1.2 KiB, the text one about 2 KiB. */
+static char file_buf[16384];
+static size_t file_len;
+
+static void write_all(int fd, const char *s, size_t n)
 {
-    int fd = *(const int *)cbopaque;
-    size_t n = strlen(s);
     while (n > 0) {
         ssize_t w = write(fd, s, n);
         if (w <= 0)
@@ -34,12 +46,31 @@ static void write_fd(void *cbopaque, const char *s)
     }
 }
 
+static void write_fd(void *cbopaque, const char *s)
+{
+    write_all(*(const int *)cbopaque, s, strlen(s));
+}
+
+static void write_buf(void *cbopaque, const char *s)
+{
+    (void)cbopaque;
+    size_t n = strlen(s);
+    if (n > sizeof(file_buf) - file_len)
+        n = sizeof(file_buf) - file_len; /* cut short rather than split across writes */
+    memcpy(file_buf + file_len, s, n);
+    file_len += n;
+}
+
 __attribute__((constructor)) static void showstats_init(void)
 {
     show = mini_option_get(MINI_OPT_SHOW_STATS);
     if (show <= 0)
         return;
-    show_fd = fcntl(STDERR_FILENO, F_DUPFD_CLOEXEC, 64);
+    const char *f = getenv("MINI_STATS_FILE");
+    if (f != NULL && *f != '\0')
+        show_file = f;
+    else
+        show_fd = fcntl(STDERR_FILENO, F_DUPFD_CLOEXEC, 64);
     mini_option_set(MINI_OPT_SHOW_STATS, 0); /* libmini's atexit handler stays quiet */
 }
 
@@ -47,6 +78,18 @@ __attribute__((destructor)) static void showstats_fini(void)
 {
     if (show <= 0)
         return;
+    if (show_file != NULL) {
+        file_len = 0;
+        mini_stats_print(write_buf, NULL, show == 2 ? "J" : NULL);
+        if (file_len > 0 && file_buf[file_len - 1] != '\n')
+            write_buf(NULL, "\n"); /* one report per line */
+        int fd = open(show_file, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644);
+        if (fd >= 0) {
+            write_all(fd, file_buf, file_len);
+            close(fd);
+        }
+        return;
+    }
     int fd = show_fd >= 0 ? show_fd : STDERR_FILENO;
     mini_stats_print(write_fd, &fd, show == 2 ? "J" : NULL);
 }

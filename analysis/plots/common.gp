@@ -11,5 +11,6 @@ set grid ytics lc rgb "#dddddd"
 set key outside right top
 set border 3
 set tics nomirror
-# One colour per allocator, in registry order: glibc jemalloc libmini mimalloc tcmalloc.
-array C[5] = ["#4477aa", "#ee6677", "#228833", "#ccbb44", "#aa3377"]
+# One colour per allocator: glibc jemalloc libmini mimalloc tcmalloc libmini-dyn (mini-report
+# maps each allocator to its index: alloc_color in analysis/report/summary.c).
+array C[6] = ["#4477aa", "#ee6677", "#228833", "#ccbb44", "#aa3377", "#66ccee"]

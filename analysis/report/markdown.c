@@ -2,15 +2,16 @@
  * markdown.c — REPORT.md: the machine, the headline, every table and plot, and a short reading
  * of each, computed from the same medians the tables print.
  *
- *   # title, how it was made
+ *   # title, how it was made, the files
  *   ## Machine (+ allocators, context)      ## Headline (geomeans)      ## Normalised to glibc
  *   ## Machine calibration                  ## Workloads (one ### each)  ## Micro-benchmarks
- *   ## Fault accounting cross-check         ## Hardware counters
+ *   ## Fault accounting cross-check         ## Hardware counters         ## Skipped and failed
  *   ## Seed questions / ## Overcommit and swappiness sweep   (hooks: results/sections/NAME.md)
- *   ## Skipped and failed                   ## Files
  *
- * Readings only compare numbers ("X uses 1.30x the peak RSS of glibc"); they never explain
- * why, since an explanation could become false when the numbers change.
+ * Readings only state numbers and comparisons computed from them ("X uses 1.30x the peak RSS
+ * of glibc"; "libmini mapped 1737 blocks of >= 128 KiB: 135 more faults than glibc per
+ * mapped block"): they never claim a cause, which could become false when the numbers change.
+ * A sentence whose numbers are missing is left out, never printed with a hole.
  */
 #include <dirent.h>
 #include <string.h>
@@ -29,7 +30,7 @@ static const char *mstr(const struct summary *s, const char *key)
 {
     const struct json *j = mj(s, key);
     if (j == NULL)
-        return "n/a (machine.json missing)";
+        return s->machine == NULL ? "n/a (machine.json missing)" : "n/a (not recorded)";
     if (j->type == JSON_NUM)
         return num3(j->num);
     return j->type == JSON_STR ? j->str : "n/a";
@@ -80,9 +81,85 @@ static const char *spread(const struct stat3 *st, double scale, const char *(*f)
     return fmt("%s (%s–%s)", f(st->med / scale), f(st->min / scale), f(st->max / scale));
 }
 
+/* A ratio: two decimals, or three significant digits below 0.1 (0.00194x, not 0.00x). */
 static const char *ratio_s(double r)
 {
-    return isfinite(r) ? fmt("%.2fx", r) : "n/a";
+    if (!isfinite(r))
+        return "n/a";
+    return r < 0.1 ? fmt("%.3gx", r) : fmt("%.2fx", r);
+}
+
+/* Bytes as MiB with 3 significant digits. */
+static const char *mib(double bytes)
+{
+    return num3(bytes / 1048576);
+}
+
+/* Bytes in B, KiB or MiB. */
+static const char *bytes_text(double b)
+{
+    if (b < 1024)
+        return fmt("%.0f B", b);
+    if (b < 1048576)
+        return fmt("%s KiB", num3(b / 1024));
+    return fmt("%s MiB", num3(b / 1048576));
+}
+
+/* Why metric m of an allocator that ran workload w has no median. */
+static const char *metric_na(const struct summary *s, int w, int a, enum metric m)
+{
+    const struct wl_info *wi = &s->wl[w];
+    const struct cell *c = &s->cell[w][a];
+    bool live_metric = m == M_FRAG_PEAK || m == M_FRAG_MEAN || m == M_PEAK_LIVE;
+    if ((live_metric || m == M_OPS) && wi->external)
+        return "n/a (external program)";
+    if (live_metric) {
+        const struct stat3 *pl = &c->m[M_PEAK_LIVE];
+        if (pl->n == 0 || pl->med <= 0)
+            return "n/a (no sample saw live bytes: the run is shorter than the sampling "
+                   "interval)";
+        if (m == M_PEAK_LIVE)
+            return "n/a (see the notes)";
+        if (pl->med < REPORT_FRAG_MIN_LIVE)
+            return fmt("n/a (peak live %s < %s: stacks and libraries would weigh too much "
+                       "in RssAnon)",
+                       bytes_text(pl->med), bytes_text(REPORT_FRAG_MIN_LIVE));
+        return "n/a (no RSS sample while live bytes peaked)";
+    }
+    if (m >= M_RSS_BEFORE_FREE && m <= M_RECLAIM_SETTLE)
+        return "n/a (see the notes)";
+    return "n/a (not measured: see the notes)";
+}
+
+/* A cell's median of m as text (scaled), or why there is none. */
+static const char *cell_value(const struct summary *s, int w, int a, enum metric m, double scale)
+{
+    const struct stat3 *st = &s->cell[w][a].m[m];
+    if (m == M_PEAK_LIVE && st->n && st->max <= 0)
+        return metric_na(s, w, a, m); /* 0: the sampler never saw the workload's blocks */
+    return st->n ? spread(st, scale, num3) : metric_na(s, w, a, m);
+}
+
+/* The allocators a table lists: those of this run's profile. */
+static int shown_count(const struct summary *s)
+{
+    int n = 0;
+    for (int a = 0; a < MAX_ALLOC; a++)
+        n += s->alloc[a].in_profile;
+    return n;
+}
+
+/* "mimalloc, tcmalloc": the allocators not in this run's profile, "" if none. */
+static const char *not_in_profile(const struct summary *s)
+{
+    static char b[256];
+    b[0] = '\0';
+    for (int a = 0; a < MAX_ALLOC; a++)
+        if (!s->alloc[a].in_profile) {
+            size_t n = strlen(b);
+            snprintf(b + n, sizeof(b) - n, "%s%s", n ? ", " : "", alloc_names[a]);
+        }
+    return b;
 }
 
 /* ---- header, machine, context ------------------------------------------------------------- */
@@ -101,8 +178,11 @@ static void header(const struct summary *s)
     fprintf(out, "The whole run took %s s (the profile's budget: %s s). ",
             elapsed ? elapsed : "n/a", budget ? budget : "n/a");
     fprintf(out, "The data is in this directory (schema: [README.md](README.md)): "
-                 "`runs.csv` (one row per run), `timeline/` (RSS samples), `summary.json` "
-                 "(medians, min, max, ratios), `calibration.json`, `machine.json`, `micro/`.\n\n");
+                 "`runs.csv` (one row per run), `timeline/` (RSS samples), `logs/` (each run's "
+                 "output), `mini-stats/` (libmini's own counters of each libmini run), "
+                 "`traces.csv` (the traces replayed), `summary.json` (medians, min, max, "
+                 "ratios), `calibration.json`, `machine.json`, `micro/`, `plots/` (PNG and SVG; "
+                 "`plots/data/` holds their data).\n\n");
 }
 
 static void machine(const struct summary *s)
@@ -112,6 +192,9 @@ static void machine(const struct summary *s)
     fprintf(out, "| distribution | Debian %s |\n", mstr(s, "debian_version"));
     fprintf(out, "| CPU | %s, %s online, cache %s, hypervisor: %s |\n", mstr(s, "cpu_model"),
             mstr(s, "cpus_online"), mstr(s, "cpu_cache"), mstr(s, "hypervisor"));
+    const char *le = session_value(s, "loadavg_1min_end");
+    fprintf(out, "| load (1-minute average) | %s at the start, %s at the end |\n",
+            mstr(s, "loadavg_1min"), le ? le : "n/a (not recorded)");
     fprintf(out, "| memory | %.1f GiB (available at start %.1f GiB), swap %.1f GiB |\n",
             mnum(s, "mem_total_kb") / 1048576, mnum(s, "mem_available_kb") / 1048576,
             mnum(s, "swap_total_kb") / 1048576);
@@ -133,6 +216,24 @@ static void machine(const struct summary *s)
     fprintf(out, "| tools | libbenchmark-dev %s, libpfm4 %s, gnuplot-nox %s, linux-perf %s |\n\n",
             mstr(s, "pkg.libbenchmark-dev"), mstr(s, "pkg.libpfm4"), mstr(s, "pkg.gnuplot-nox"),
             mstr(s, "pkg.linux-perf"));
+    double cpus = mnum(s, "cpus_online"), l0 = mnum(s, "loadavg_1min"),
+           l1 = le && *le >= '0' && *le <= '9' ? atof(le) : NAN;
+    const char *l0s = mstr(s, "loadavg_1min");
+    if (isnan(l0) && *l0s >= '0' && *l0s <= '9')
+        l0 = atof(l0s); /* written as a string by an older mini-bench */
+    if (isfinite(cpus) && cpus > 0 && isfinite(l0)) {
+        double lmax = isfinite(l1) && l1 > l0 ? l1 : l0;
+        fprintf(out, "Reading: %s CPUs; the load average was %s at the start%s. ", num3(cpus),
+                num3(l0), isfinite(l1) ? fmt(" and %s at the end", num3(l1)) : "");
+        if (lmax > cpus * 0.75)
+            fprintf(out,
+                    "Other processes competed for the CPUs during this run (a load of %s "
+                    "on %s CPUs): the times carry their noise (see the min–max spreads), "
+                    "and interleavings of threaded workloads vary with it.\n\n",
+                    num3(lmax), num3(cpus));
+        else
+            fprintf(out, "The machine was mostly idle besides this run.\n\n");
+    }
 
     fprintf(out, "### Allocators\n\nEvery allocator runs the same workload binaries; all but glibc "
                  "through LD_PRELOAD.\n\n");
@@ -144,6 +245,16 @@ static void machine(const struct summary *s)
                 ai->settings, ai->skip[0] ? ai->skip : "ran");
     }
     fputc('\n', out);
+    int dyn = alloc_index("libmini-dyn");
+    fprintf(out, "libmini runs with its defaults: a fixed mmap threshold of 128 KiB (every "
+                 "request of 128 KiB or more is mapped on its own and unmapped when freed), "
+                 "dirty free pages purged by ratio and delay.");
+    if (s->alloc[dyn].in_profile)
+        fprintf(out, " libmini-dyn is the same library with `MINI_MMAP_DYNAMIC=1`: glibc's "
+                     "sliding threshold (freeing a mapped block raises the threshold to its "
+                     "size, up to 32 MiB), to show what the fixed threshold costs.");
+    fprintf(out, " For every libmini run the runner also collects libmini's own counters "
+                 "(`MINI_SHOW_STATS=json` into `MINI_STATS_FILE`; `mini-stats/`).\n\n");
 }
 
 static const char *micro_build_type(const struct summary *s)
@@ -179,18 +290,28 @@ static void context(const struct summary *s)
             "differ, min–max follows in parentheses. The machine has %s online CPUs "
             "(hypervisor: %s); other processes running at the same time show up as spread.\n",
             mstr(s, "cpus_online"), mstr(s, "hypervisor"));
-    fprintf(out, "- **time** is the duration of the workload's measured phase (RUN, from the "
-                 "phase timestamps it writes to the shared page); wall time for programs that do "
-                 "not report phases. **ops/s** = operations the workload counted / time.\n");
+    fprintf(out, "- **time** is the time the workload spent in its measured phase RUN (its "
+                 "own total over its RUN periods, written to the shared page: no set-up, idle or "
+                 "exit); the wall time of the process for programs that do not report phases. "
+                 "**ops/s** = operations the workload counted / time.\n");
     fprintf(out, "- **minor/major faults** are perf software events (`minor-faults`, "
                  "`major-faults`) counted from the workload's exec, its threads and children "
                  "included; getrusage is the cross-check (see below).\n");
     fprintf(out, "- **peak RSS** is `ru_maxrss` from wait4 (the kernel's VmHWM at exit); the "
                  "sampled VmHWM is kept in runs.csv as a cross-check.\n");
     fprintf(out, "- **fragmentation** is RssAnon / live bytes at the sample where the workload's "
-                 "live bytes peaked (1.0 is the limit; RssAnon also holds stacks and library "
-                 "data, a few hundred KiB). Programs that do not report live bytes (sqlite3, "
-                 "python3) have none: n/a (external program).\n");
+                 "live bytes peaked (RssAnon also holds stacks and library data, a few hundred "
+                 "KiB). It is at least 1.0 once every live byte has been written; below 1.0 the "
+                 "workload holds memory it asked for but has not touched yet (untouched pages "
+                 "are not resident). Programs that do not report live bytes (sqlite3, python3 "
+                 "run as they are) have none: n/a (external program).\n");
+    fprintf(out, "- **trace replays** (`trace-*`) are real programs recorded once under libmini "
+                 "with `MINI_TRACE` at the start of the run and replayed call by call under "
+                 "every allocator (`mini-trace replay`): the same sizes, order and lifetimes "
+                 "for all, with live bytes reported like our own workloads. The replayer's own "
+                 "memory is small and the same for every allocator (its slot table is shared "
+                 "memory, so it is in VmRSS and peak RSS but not in RssAnon); a replay lasts "
+                 "tens of ms, so it is sampled every 2 ms.\n");
     if (c != NULL)
         fprintf(out,
                 "- **sampling overhead**: one sample (pread of /proc/PID/status + the "
@@ -219,9 +340,38 @@ static void context(const struct summary *s)
 
 /* ---- headline --------------------------------------------------------------------------------- */
 
+/* The workloads where a/b of metric m is lowest and highest; false if none has it. */
+static bool ratio_range(const struct summary *s, int a, int b, enum metric m, int *wlo, int *whi)
+{
+    *wlo = *whi = -1;
+    for (int w = 0; w < s->nwl; w++) {
+        double r = summary_ratio(s, w, a, b, m);
+        if (!isfinite(r))
+            continue;
+        if (*wlo < 0 || r < summary_ratio(s, *wlo, a, b, m))
+            *wlo = w;
+        if (*whi < 0 || r > summary_ratio(s, *whi, a, b, m))
+            *whi = w;
+    }
+    return *wlo >= 0;
+}
+
+/* "1.60x over 10 workloads, from 0.80x (prodcons) to 25.4x (size-sweep)" */
+static const char *geo_text(const struct summary *s, int a, int b, enum metric m)
+{
+    int lo, hi;
+    if (s->geo_n[a][b][m] == 0 || !ratio_range(s, a, b, m, &lo, &hi))
+        return NULL;
+    if (lo == hi)
+        return fmt("%s (%s only)", ratio_s(s->geo[a][b][m]), s->wl[lo].name);
+    return fmt("%s over %d workloads, from %s (%s) to %s (%s)", ratio_s(s->geo[a][b][m]),
+               s->geo_n[a][b][m], ratio_s(summary_ratio(s, lo, a, b, m)), s->wl[lo].name,
+               ratio_s(summary_ratio(s, hi, a, b, m)), s->wl[hi].name);
+}
+
 static void headline(const struct summary *s)
 {
-    int lm = alloc_index("libmini");
+    int lm = alloc_index("libmini"), dyn = alloc_index("libmini-dyn");
     fprintf(out, "## Headline: libmini against glibc and jemalloc\n\n");
     fprintf(out, "Geometric mean over the workloads of the ratio of medians (below 1.00x: "
                  "libmini is lower, which is better for all four). The count in parentheses is "
@@ -245,18 +395,48 @@ static void headline(const struct summary *s)
     }
     fputc('\n', out);
     if (!why) {
-        fprintf(out, "Reading (libmini relative to glibc and to jemalloc):");
+        fprintf(out, "Reading:\n\n");
         for (int k = 0; k < NHEADLINE; k++) {
             enum metric m = headline_metrics[k];
-            double g = s->geo[lm][0][m], j = s->geo[lm][1][m];
-            if (isfinite(g) && isfinite(j))
-                fprintf(out, "%s %s %.2fx and %.2fx", k ? ";" : "", metric_defs[m].label, g, j);
+            const char *g = geo_text(s, lm, 0, m), *j = geo_text(s, lm, 1, m);
+            if (g == NULL && j == NULL)
+                continue;
+            fprintf(out, "- %s: libmini / glibc %s", metric_defs[m].label, g ? g : "n/a");
+            if (j)
+                fprintf(out, "; libmini / jemalloc %s", j);
+            fprintf(out, ".\n");
         }
-        fputc('.', out);
-        fprintf(out, "\n\n");
+        if (s->alloc[dyn].in_profile && !s->alloc[dyn].skip[0]) {
+            fprintf(out, "- libmini-dyn (`MINI_MMAP_DYNAMIC=1`) against glibc:");
+            bool first = true;
+            for (int k = 0; k < NHEADLINE; k++) {
+                enum metric m = headline_metrics[k];
+                if (s->geo_n[dyn][0][m] == 0)
+                    continue;
+                fprintf(out, "%s %s %s", first ? "" : ",", metric_defs[m].label,
+                        ratio_s(s->geo[dyn][0][m]));
+                first = false;
+            }
+            fprintf(out, "; against libmini with its defaults:");
+            first = true;
+            for (int k = 0; k < NHEADLINE; k++) {
+                enum metric m = headline_metrics[k];
+                const char *t = geo_text(s, dyn, lm, m);
+                if (t == NULL)
+                    continue;
+                fprintf(out, "%s %s %s", first ? "" : ";", metric_defs[m].label, t);
+                first = false;
+            }
+            fprintf(out, ".\n");
+        }
+        fputc('\n', out);
     }
 
-    fprintf(out, "### Every allocator against glibc\n\n| allocator |");
+    fprintf(out, "### Every allocator against glibc\n\n");
+    fprintf(out, "The same geometric means for every allocator of this run.");
+    if (*not_in_profile(s))
+        fprintf(out, " Not in this profile: %s.", not_in_profile(s));
+    fprintf(out, "\n\n| allocator |");
     for (int k = 0; k < NHEADLINE; k++)
         fprintf(out, " %s |", metric_defs[headline_metrics[k]].label);
     fprintf(out, "\n|---|");
@@ -264,11 +444,13 @@ static void headline(const struct summary *s)
         fprintf(out, "---|");
     fputc('\n', out);
     for (int a = 0; a < MAX_ALLOC; a++) {
+        if (!s->alloc[a].in_profile)
+            continue;
         fprintf(out, "| %s |", alloc_names[a]);
         for (int k = 0; k < NHEADLINE; k++) {
             enum metric m = headline_metrics[k];
             if (s->alloc[a].skip[0])
-                fprintf(out, " %s |", s->alloc[a].skip);
+                fprintf(out, " %s |", k == 0 ? s->alloc[a].skip : "n/a (skipped)");
             else if (s->alloc[0].skip[0])
                 fprintf(out, " n/a (glibc %s) |", s->alloc[0].skip);
             else if (s->geo_n[a][0][m] == 0)
@@ -279,6 +461,29 @@ static void headline(const struct summary *s)
         fputc('\n', out);
     }
     fputc('\n', out);
+    /* Reading: the lowest and highest geomean of each metric (the counts may differ: a
+     * geomean over fewer workloads is named with its count). */
+    bool first = true;
+    for (int k = 0; k < NHEADLINE; k++) {
+        enum metric m = headline_metrics[k];
+        int lo = -1, hi = -1;
+        for (int a = 0; a < MAX_ALLOC; a++) {
+            if (!s->alloc[a].in_profile || s->alloc[a].skip[0] || s->geo_n[a][0][m] == 0)
+                continue;
+            if (lo < 0 || s->geo[a][0][m] < s->geo[lo][0][m])
+                lo = a;
+            if (hi < 0 || s->geo[a][0][m] > s->geo[hi][0][m])
+                hi = a;
+        }
+        if (lo < 0 || lo == hi)
+            continue;
+        fprintf(out, "%s%s: lowest %s (%.2fx), highest %s (%.2fx)", first ? "Reading: " : "; ",
+                metric_defs[m].label, alloc_names[lo], s->geo[lo][0][m], alloc_names[hi],
+                s->geo[hi][0][m]);
+        first = false;
+    }
+    if (!first)
+        fprintf(out, ".\n\n");
 }
 
 /* ---- plots ------------------------------------------------------------------------------------ */
@@ -294,6 +499,7 @@ static void image(const struct summary *s, const char *name, const char *alt, co
 static void normalised(const struct summary *s, const char *plot_note)
 {
     static const char *const files[NHEADLINE] = {"time", "peak-rss", "faults", "frag"};
+    int lm = alloc_index("libmini");
     fprintf(out, "## Normalised to glibc\n\nEach workload's median under each allocator divided "
                  "by glibc's median for the same workload.\n\n");
     for (int k = 0; k < NHEADLINE; k++) {
@@ -301,18 +507,16 @@ static void normalised(const struct summary *s, const char *plot_note)
         fprintf(out, "### %s / glibc\n\n", metric_defs[m].label);
         image(s, fmt("normalised-%s", files[k]), metric_defs[m].label, plot_note);
         fprintf(out, "| workload |");
-        int n = 0;
+        int n = shown_count(s);
         for (int a = 0; a < MAX_ALLOC; a++)
-            if (alloc_shown(s, a)) {
+            if (alloc_shown(s, a))
                 fprintf(out, " %s |", alloc_names[a]);
-                n++;
-            }
         fprintf(out, "\n|---|");
         for (int i = 0; i < n; i++)
             fprintf(out, "---|");
         fputc('\n', out);
         double hi = -INFINITY, lo = INFINITY;
-        int hw = -1, ha = -1, lw = -1, la = -1;
+        int hw = -1, ha = -1, lw = -1, la = -1, above = 0, below = 0, both = 0;
         for (int w = 0; w < s->nwl; w++) {
             fprintf(out, "| %s |", s->wl[w].name);
             if (s->wl[w].skip[0]) {
@@ -325,19 +529,23 @@ static void normalised(const struct summary *s, const char *plot_note)
                 if (!alloc_shown(s, a))
                     continue;
                 const char *why = cell_reason(s, w, a);
-                if (why == NULL)
-                    why =
-                        cell_reason(s, w, 0) ? fmt("n/a (glibc: %s)", cell_reason(s, w, 0)) : NULL;
+                if (why == NULL && cell_reason(s, w, 0) != NULL)
+                    why = fmt("n/a (glibc: %s)", cell_reason(s, w, 0));
                 double r = summary_ratio(s, w, a, 0, m);
                 if (why != NULL)
                     fprintf(out, " %s |", why);
                 else if (!isfinite(r))
                     fprintf(out, " %s |",
-                            s->wl[w].external && (m == M_FRAG_PEAK)
-                                ? "n/a (external program)"
-                                : "n/a (not measured: see the workload's notes)");
+                            s->cell[w][a].m[m].n == 0
+                                ? metric_na(s, w, a, m)
+                                : fmt("n/a (glibc: %s", metric_na(s, w, 0, m) + 5));
                 else {
                     fprintf(out, " %s |", ratio_s(r));
+                    if (a == lm) {
+                        both++;
+                        above += r > 1.005;
+                        below += r < 0.995;
+                    }
                     if (a != 0 && r > hi) {
                         hi = r;
                         hw = w;
@@ -352,12 +560,19 @@ static void normalised(const struct summary *s, const char *plot_note)
             }
             fputc('\n', out);
         }
-        if (hw >= 0)
+        if (hw >= 0) {
             fprintf(out,
                     "\nReading: the highest %s relative to glibc is %s under %s (%.2fx), the "
-                    "lowest %s under %s (%.2fx).\n",
+                    "lowest %s under %s (%.2fx).",
                     metric_defs[m].label, s->wl[hw].name, alloc_names[ha], hi, s->wl[lw].name,
                     alloc_names[la], lo);
+            if (both > 0)
+                fprintf(out,
+                        " libmini is above glibc (by more than 0.5 %%) on %d of the %d workloads "
+                        "with both numbers and below on %d.",
+                        above, both, below);
+            fputc('\n', out);
+        }
         fputc('\n', out);
     }
 }
@@ -442,15 +657,22 @@ static void workload_reading(const struct summary *s, int w)
         fprintf(out, " %s has the smallest peak RSS (%s MiB), %s the largest (%.2fx that).",
                 alloc_names[r], num3(s->cell[w][r].m[M_PEAK_RSS].med / 1024), alloc_names[rh],
                 summary_ratio(s, w, rh, r, M_PEAK_RSS));
-    int f = best_of(s, w, M_MINFLT, true);
-    if (f >= 0)
-        fprintf(out, " %s takes the fewest minor faults (%s).", alloc_names[f],
-                num3(s->cell[w][f].m[M_MINFLT].med));
+    int f = best_of(s, w, M_MINFLT, true), fh = best_of(s, w, M_MINFLT, false);
+    if (f >= 0 && f != fh)
+        fprintf(out, " %s takes the fewest minor faults (%s), %s the most (%.2fx that).",
+                alloc_names[f], num3(s->cell[w][f].m[M_MINFLT].med), alloc_names[fh],
+                summary_ratio(s, w, fh, f, M_MINFLT));
     int g = best_of(s, w, M_FRAG_PEAK, true), gh = best_of(s, w, M_FRAG_PEAK, false);
     if (g >= 0 && g != gh)
         fprintf(out, " Fragmentation at peak ranges from %s (%s) to %s (%s).",
                 num3(s->cell[w][g].m[M_FRAG_PEAK].med), alloc_names[g],
                 num3(s->cell[w][gh].m[M_FRAG_PEAK].med), alloc_names[gh]);
+    if (g >= 0 && s->cell[w][g].m[M_FRAG_PEAK].med < 1.0)
+        fprintf(out,
+                " A fragmentation below 1.0 (%s under %s) means fewer bytes were resident than "
+                "asked for at that moment: part of what the workload asked for was not written "
+                "yet.",
+                num3(s->cell[w][g].m[M_FRAG_PEAK].med), alloc_names[g]);
     int lm = alloc_index("libmini");
     double rg = summary_ratio(s, w, lm, 0, M_PEAK_RSS), rj = summary_ratio(s, w, lm, 1, M_PEAK_RSS);
     double tg = summary_ratio(s, w, lm, 0, M_TIME), tj = summary_ratio(s, w, lm, 1, M_TIME);
@@ -461,21 +683,27 @@ static void workload_reading(const struct summary *s, int w)
     if (isfinite(rg) && isfinite(tg))
         fputc('.', out);
     if (s->wl[w].reclaim) {
-        int best = -1;
-        double best_frac = INFINITY;
+        /* Each allocator's RSS at each reading, as a share of its peak before the free. */
+        static const enum metric rd[4] = {M_RECLAIM_0S, M_RECLAIM_1S, M_RECLAIM_5S, M_RECLAIM_TRIM};
+        static const char *const rdn[4] = {"at once", "after 1 s", "after 5 s", "after trim"};
+        fprintf(out, " RSS after the free phase, as a share of the peak before it:");
+        bool any = false;
         for (int a = 0; a < MAX_ALLOC; a++) {
-            double before = s->cell[w][a].m[M_RSS_BEFORE_FREE].med,
-                   at0 = s->cell[w][a].m[M_RECLAIM_0S].med;
-            if (isfinite(before) && isfinite(at0) && before > 0 && at0 / before < best_frac) {
-                best_frac = at0 / before;
-                best = a;
+            double before = s->cell[w][a].m[M_RSS_BEFORE_FREE].med;
+            if (!isfinite(before) || before <= 0)
+                continue;
+            fprintf(out, "%s %s", any ? ";" : "", alloc_names[a]);
+            bool first = true;
+            for (int i = 0; i < 4; i++) {
+                double v = s->cell[w][a].m[rd[i]].med;
+                if (isfinite(v)) {
+                    fprintf(out, "%s %.0f %% %s", first ? "" : ",", 100 * v / before, rdn[i]);
+                    first = false;
+                }
             }
+            any = true;
         }
-        if (best >= 0)
-            fprintf(out,
-                    " Right after the free phase %s keeps the smallest share of its RSS "
-                    "(%.0f %% of its peak before the free).",
-                    alloc_names[best], 100 * best_frac);
+        fprintf(out, "%s", any ? "." : " n/a (no reading).");
         int t = best_of(s, w, M_RECLAIM_TRIM, true);
         if (t >= 0)
             fprintf(out, " After trim %s is lowest (%s MiB).", alloc_names[t],
@@ -496,6 +724,183 @@ static void workload_reading(const struct summary *s, int w)
     fprintf(out, "\n\n");
 }
 
+/* libmini's own counters for the libmini configurations that ran workload w, and what they
+ * say next to glibc's numbers (all computed: differences and ratios, no causes). */
+static void mini_counters(const struct summary *s, int w)
+{
+    int lm = alloc_index("libmini"), dyn = alloc_index("libmini-dyn");
+    const int cfgs[2] = {lm, dyn};
+    bool any = false;
+    for (int i = 0; i < 2; i++)
+        any |= s->cell[w][cfgs[i]].ms[MS_MALLOC].n > 0;
+    if (!any) {
+        for (int i = 0; i < 2; i++)
+            if (s->cell[w][cfgs[i]].nok > 0) {
+                fprintf(out,
+                        "libmini's counters: n/a (no `mini-stats/` report for %s: see the "
+                        "notes).\n\n",
+                        alloc_names[cfgs[i]]);
+                break;
+            }
+        return;
+    }
+    fprintf(out, "libmini's own counters (median over the runs; from `mini-stats/`, printed by "
+                 "libmini at exit):\n\n"
+                 "| configuration | large blocks mapped / unmapped "
+                 "| mmap / munmap / mremap / mprotect calls "
+                 "| madvise calls (MiB purged) | heap tops given back (MiB) | brk calls "
+                 "| thread-cache hits / misses | lock waits | arenas | peak mapped (MiB) "
+                 "| mmap threshold at exit |\n|---|---|---|---|---|---|---|---|---|---|---|\n");
+    for (int i = 0; i < 2; i++) {
+        int a = cfgs[i];
+        const struct cell *c = &s->cell[w][a];
+        if (!s->alloc[a].in_profile)
+            continue;
+        if (c->ms[MS_MALLOC].n == 0) {
+            const char *why = cell_reason(s, w, a);
+            fprintf(out, "| %s | %s |", alloc_names[a],
+                    why ? why : "n/a (no mini-stats report: see the notes)");
+            for (int k = 0; k < 9; k++)
+                fprintf(out, " n/a (no report) |");
+            fputc('\n', out);
+            continue;
+        }
+        const struct stat3 *m = c->ms;
+        double hits = m[MS_TCACHE_HIT].med, miss = m[MS_TCACHE_MISS].med;
+        fprintf(out,
+                "| %s | %s / %s | %s / %s / %s / %s | %s (%s) | %s (%s) | %s | %s / %s (%s) | %s | "
+                "%s | %s | %s |\n",
+                alloc_names[a], num3(m[MS_LARGE_ALLOC].med), num3(m[MS_LARGE_FREE].med),
+                num3(m[MS_MMAP].med), num3(m[MS_MUNMAP].med), num3(m[MS_MREMAP].med),
+                num3(m[MS_MPROTECT].med), num3(m[MS_MADVISE].med), mib(m[MS_BYTES_PURGED].med),
+                num3(m[MS_TRIM].med), mib(m[MS_BYTES_TRIMMED].med), num3(m[MS_BRK].med), num3(hits),
+                num3(miss),
+                hits + miss > 0 ? fmt("%.1f %% hits", 100 * hits / (hits + miss)) : "no lookups",
+                num3(m[MS_LOCK_WAITS].med), num3(m[MS_ARENAS].med), mib(m[MS_PEAK_MAPPED].med),
+                m[MS_MMAP_THRESHOLD].n ? fmt("%s KiB", num3(m[MS_MMAP_THRESHOLD].med / 1024))
+                                       : "n/a (not in the report)");
+    }
+    fputc('\n', out);
+
+    /* Reading: where libmini's faults, peak RSS and time stand against glibc, each next to the
+     * counters that go with it. Only numbers and their ratios. */
+    fprintf(out, "Reading (libmini's counters):");
+    bool said = false;
+    for (int i = 0; i < 2; i++) {
+        int a = cfgs[i];
+        const struct cell *c = &s->cell[w][a];
+        const struct stat3 *m = c->ms;
+        if (m[MS_MALLOC].n == 0)
+            continue;
+        const struct cell *g = &s->cell[w][0];
+        double fl = c->m[M_MINFLT].med, fg = g->m[M_MINFLT].med;
+        double large = m[MS_LARGE_ALLOC].med, purged = m[MS_BYTES_PURGED].med / 4096,
+               trimmed = m[MS_BYTES_TRIMMED].med / 4096;
+        /* Faults. */
+        fprintf(out, " %s", alloc_names[a]);
+        if (isfinite(fl) && isfinite(fg) && fg > 0)
+            fprintf(out, " took %s minor faults, %.2fx glibc's (%s%s)", num3(fl), fl / fg,
+                    fl >= fg ? "+" : "-", num3(fabs(fl - fg)));
+        else if (isfinite(fl))
+            fprintf(out, " took %s minor faults", num3(fl));
+        if (large > 0) {
+            fprintf(out,
+                    "; it mapped %s block%s of at least its mmap threshold (%s KiB at exit) "
+                    "on %s own and unmapped %s",
+                    num3(large), large == 1 ? "" : "s", num3(m[MS_MMAP_THRESHOLD].med / 1024),
+                    large == 1 ? "its" : "their", num3(m[MS_LARGE_FREE].med));
+            if (large >= 32 && isfinite(fl) && isfinite(fg) && fl > fg)
+                fprintf(out, ": %s more faults than glibc per mapped block",
+                        num3((fl - fg) / large));
+        } else {
+            fprintf(out, "; it mapped no block on its own (threshold %s KiB at exit)",
+                    num3(m[MS_MMAP_THRESHOLD].med / 1024));
+        }
+        if (purged > 0)
+            fprintf(out,
+                    "; its %s madvise calls covered %s pages (%s MiB; a page purged twice "
+                    "counts twice; a purged page faults again when it is reused)",
+                    num3(m[MS_MADVISE].med), num3(purged), mib(m[MS_BYTES_PURGED].med));
+        else
+            fprintf(out, "; it purged no page");
+        if (trimmed > 0)
+            fprintf(out, "; it shrank heap tops %s, by %s pages",
+                    m[MS_TRIM].med == 1 ? "once" : fmt("%s times", num3(m[MS_TRIM].med)),
+                    num3(trimmed));
+        fputc('.', out);
+        /* Peak RSS, when it stands out. */
+        double rl = c->m[M_PEAK_RSS].med, rg = g->m[M_PEAK_RSS].med;
+        if (isfinite(rl) && isfinite(rg) && rg > 0 && rl > 1.2 * rg)
+            fprintf(out,
+                    " Its peak RSS is %.2fx glibc's (%s against %s MiB); at its peak it held "
+                    "%s MiB from the OS (peak mapped) in %s arena%s.",
+                    rl / rg, num3(rl / 1024), num3(rg / 1024), mib(m[MS_PEAK_MAPPED].med),
+                    num3(m[MS_ARENAS].med), m[MS_ARENAS].med == 1 ? "" : "s");
+        /* Time, when it stands out: the OS calls and lock waits per 1000 operations. */
+        double tl = c->m[M_TIME].med, tg = g->m[M_TIME].med, ops = c->m[M_OPS].med * tl;
+        double sys = m[MS_MMAP].med + m[MS_MUNMAP].med + m[MS_MREMAP].med + m[MS_MPROTECT].med +
+                     m[MS_MADVISE].med + m[MS_BRK].med;
+        if (isfinite(tl) && isfinite(tg) && tg > 0 && tl > 1.2 * tg) {
+            fprintf(out,
+                    " It took %.2fx glibc's time; it made %s memory system calls (mmap, "
+                    "munmap, mremap, mprotect, madvise, brk)",
+                    tl / tg, num3(sys));
+            if (isfinite(ops) && ops > 0)
+                fprintf(out, ", %s per 1000 operations", num3(1000 * sys / ops));
+            double hits = m[MS_TCACHE_HIT].med, miss = m[MS_TCACHE_MISS].med;
+            if (hits + miss >= 1000)
+                fprintf(out, "; %.1f %% of its small requests came from a thread cache",
+                        100 * hits / (hits + miss));
+            if (m[MS_LOCK_WAITS].med > 0)
+                fprintf(out, "; %s arena lock acquisitions had to wait (%s arenas)",
+                        num3(m[MS_LOCK_WAITS].med), num3(m[MS_ARENAS].med));
+            fputc('.', out);
+        }
+        said = true;
+    }
+    if (s->cell[w][lm].ms[MS_MALLOC].n && s->cell[w][dyn].ms[MS_MALLOC].n) {
+        double f1 = s->cell[w][lm].m[M_MINFLT].med, f2 = s->cell[w][dyn].m[M_MINFLT].med;
+        double t1 = s->cell[w][lm].m[M_TIME].med, t2 = s->cell[w][dyn].m[M_TIME].med;
+        double r1 = s->cell[w][lm].m[M_PEAK_RSS].med, r2 = s->cell[w][dyn].m[M_PEAK_RSS].med;
+        if (isfinite(f1) && isfinite(f2) && f1 > 0 && isfinite(t1) && isfinite(t2) && t1 > 0 &&
+            isfinite(r1) && isfinite(r2) && r1 > 0)
+            fprintf(out,
+                    " The sliding threshold (libmini-dyn against libmini) changes the minor "
+                    "faults by %s, the time by %s and the peak RSS by %s.",
+                    ratio_s(f2 / f1), ratio_s(t2 / t1), ratio_s(r2 / r1));
+    }
+    fprintf(out, "%s\n\n", said ? "" : " n/a.");
+}
+
+/* A cell's notes without those the section already says: a trace replay's or a real
+ * program's n/a scale, threads, live bytes, ops and run phase (its first paragraph), and why
+ * fragmentation is n/a (the table's cells). */
+static const char *section_notes(const struct wl_info *wi, const char *notes)
+{
+    static const char *const said_trace[] = {"trace replay (", "fragmentation: n/a (", NULL};
+    static const char *const said_real[] = {"real program (", "live bytes and ops: n/a (external",
+                                            "time: wall (run phase not seen)", NULL};
+    static const char *const said_wl[] = {"fragmentation: n/a (", NULL};
+    const char *const *said = wi->trace ? said_trace : wi->real ? said_real : said_wl;
+    static char out_[1024];
+    char buf[1024];
+    out_[0] = '\0';
+    snprintf(buf, sizeof(buf), "%s", notes);
+    char *save = NULL;
+    for (char *t = strtok_r(buf, ";", &save); t != NULL; t = strtok_r(NULL, ";", &save)) {
+        while (*t == ' ')
+            t++;
+        bool skip = false;
+        for (int i = 0; said[i] != NULL; i++)
+            skip |= strncmp(t, said[i], strlen(said[i])) == 0;
+        if (!skip) {
+            size_t n = strlen(out_);
+            snprintf(out_ + n, sizeof(out_) - n, "%s%s", n ? "; " : "", t);
+        }
+    }
+    return out_;
+}
+
 static void workload(const struct summary *s, int w, const char *plot_note)
 {
     const struct wl_info *wi = &s->wl[w];
@@ -508,31 +913,49 @@ static void workload(const struct summary *s, int w, const char *plot_note)
     for (int a = 0; a < MAX_ALLOC && !*unit; a++)
         if (s->cell[w][a].ops_unit[0] && strcmp(s->cell[w][a].ops_unit, "n/a") != 0)
             unit = s->cell[w][a].ops_unit;
-    fprintf(out, "Scale %s, threads %s, repetitions %s%s%s%s%s.\n\n", wi->scale, wi->threads,
-            wi->reps, *unit ? "; operations counted: " : "", unit,
-            wi->args[0] && strcmp(wi->args, "-") != 0 ? "; arguments: " : "",
-            wi->args[0] && strcmp(wi->args, "-") != 0 ? wi->args : "");
+    bool has_args = wi->args[0] && strcmp(wi->args, "-") != 0;
+    if (wi->trace) {
+        fprintf(out,
+                "Replay of a trace of the real program `%s%s%s` (%s), recorded once under "
+                "libmini with `MINI_TRACE` at the start of this run (%s s): %s calls in %s "
+                "thread%s, a peak of %s MiB live (the program's own, from the trace), %s MiB of "
+                "trace. Every allocator replays the same calls with `mini-trace replay` (same "
+                "sizes, alignments, entry points and order; every block is written when it is "
+                "allocated); the blocks the program never freed are freed after the measured "
+                "phase. Repetitions %s; operations counted: %s.\n\n",
+                wi->trace_program, strcmp(wi->trace_args, "-") != 0 ? " " : "",
+                strcmp(wi->trace_args, "-") != 0 ? wi->trace_args : "", wi->trace_exe,
+                num3(wi->trace_record_s), num3(wi->trace_calls), num3(wi->trace_threads),
+                wi->trace_threads == 1 ? "" : "s", mib(wi->trace_peak_live), mib(wi->trace_bytes),
+                wi->reps, *unit ? unit : "n/a");
+    } else if (wi->real) {
+        fprintf(out,
+                "A real program, run as it is (`bench/workloads/real/run-real.sh %s%s%s`, "
+                "described by `%s.cmd`): it reports no live bytes or ops, its time is the wall "
+                "time of the process. Repetitions %s.\n\n",
+                wi->name, has_args ? " " : "", has_args ? wi->args : "", wi->name, wi->reps);
+    } else {
+        fprintf(out, "Scale %s, threads %s, repetitions %s%s%s%s%s.\n\n", wi->scale, wi->threads,
+                wi->reps, *unit ? "; operations counted: " : "", unit,
+                has_args ? "; arguments: " : "", has_args ? wi->args : "");
+    }
     fprintf(out, "| allocator | time (s) | ops/s | minor faults | major faults | peak RSS (MiB) "
                  "| peak live (MiB) | fragmentation at peak | fragmentation (mean) |\n"
                  "|---|---|---|---|---|---|---|---|---|\n");
     for (int a = 0; a < MAX_ALLOC; a++) {
         if (!alloc_shown(s, a) && s->cell[w][a].nruns == 0)
             continue;
-        const struct cell *c = &s->cell[w][a];
         const char *why = cell_reason(s, w, a);
         if (why != NULL) {
             fprintf(out, "| %s | %s | n/a | n/a | n/a | n/a | n/a | n/a | n/a |\n", alloc_names[a],
                     why);
             continue;
         }
-        const char *ext = wi->external ? "n/a (external program)" : "n/a";
         fprintf(out, "| %s | %s | %s | %s | %s | %s | %s | %s | %s |\n", alloc_names[a],
-                spread(&c->m[M_TIME], 1, num3), c->m[M_OPS].n ? spread(&c->m[M_OPS], 1, num3) : ext,
-                spread(&c->m[M_MINFLT], 1, num3), spread(&c->m[M_MAJFLT], 1, num3),
-                spread(&c->m[M_PEAK_RSS], 1024, num3),
-                c->m[M_PEAK_LIVE].n ? spread(&c->m[M_PEAK_LIVE], 1048576, num3) : ext,
-                c->m[M_FRAG_PEAK].n ? spread(&c->m[M_FRAG_PEAK], 1, num3) : ext,
-                c->m[M_FRAG_MEAN].n ? spread(&c->m[M_FRAG_MEAN], 1, num3) : ext);
+                cell_value(s, w, a, M_TIME, 1), cell_value(s, w, a, M_OPS, 1),
+                cell_value(s, w, a, M_MINFLT, 1), cell_value(s, w, a, M_MAJFLT, 1),
+                cell_value(s, w, a, M_PEAK_RSS, 1024), cell_value(s, w, a, M_PEAK_LIVE, 1048576),
+                cell_value(s, w, a, M_FRAG_PEAK, 1), cell_value(s, w, a, M_FRAG_MEAN, 1));
     }
     fputc('\n', out);
     if (wi->reclaim) {
@@ -564,18 +987,21 @@ static void workload(const struct summary *s, int w, const char *plot_note)
     if (wi->reclaim)
         image(s, fmt("reclaim-%s", wi->name), fmt("%s: reclaim", wi->name), plot_note);
     workload_reading(s, w);
+    mini_counters(s, w);
     bool any = false;
     for (int a = 0; a < MAX_ALLOC; a++) {
         const struct cell *c = &s->cell[w][a];
-        if (c->notes[0] == '\0')
+        if (*section_notes(wi, c->notes) == '\0' && c->fail_status[0] == '\0')
             continue;
         if (!any)
             fprintf(out, "Notes from the runs:\n\n");
         any = true;
-        fprintf(out, "- %s: %s\n", alloc_names[a], c->notes);
+        const char *notes = section_notes(wi, c->notes);
+        if (*notes)
+            fprintf(out, "- %s: %s\n", alloc_names[a], notes);
         if (c->fail_status[0])
-            fprintf(out, "- %s: %d of %d runs failed (%s)\n", alloc_names[a], c->nruns - c->nok,
-                    c->nruns, c->fail_status);
+            fprintf(out, "- %s: %d of %d runs did not end ok (%s)\n", alloc_names[a],
+                    c->nruns - c->nok, c->nruns, c->fail_status);
     }
     if (any)
         fputc('\n', out);
@@ -863,16 +1289,12 @@ int markdown_write(const struct summary *s, const char *path, const char *plot_n
     micro(s);
     fault_check(s);
     hw_counters(s);
+    skipped(s);
     hook(s, "Seed questions", "seed-questions",
-         "the measured answers to the seed questions (xmalloc(1) reservation, free and the OS, "
+         "the measured answers to the seed questions (malloc(1) reservation, free and the OS, "
          "mmap vs brk costs, the 16-byte header, 8 GB on a 4 GB machine, swappiness, direct vs "
          "background reclaim)");
     hook(s, "Overcommit and swappiness sweep", "sweep",
          "the vm.overcommit_memory and vm.swappiness sweep");
-    skipped(s);
-    fprintf(out, "## Files\n\n- `runs.csv`, `timeline/`, `logs/`: every run\n- `summary.json`: "
-                 "the medians, min, max and ratios behind every table\n- `calibration.json`, "
-                 "`machine.json`, `micro/`, `plots/` (PNG and SVG; `plots/data/` holds their "
-                 "data)\n");
     return fclose(out);
 }

@@ -81,7 +81,7 @@ static void colors_of(const int *idx, int n, char *buf, size_t len)
     buf[0] = '\0';
     for (int i = 0; i < n; i++) {
         size_t k = strlen(buf);
-        snprintf(buf + k, len - k, "%s%d", i ? " " : "", idx[i] + 1);
+        snprintf(buf + k, len - k, "%s%d", i ? " " : "", alloc_color[idx[i]]);
     }
 }
 
@@ -172,7 +172,7 @@ static void timeline(const struct summary *s, int w, const char *plots_dir, cons
         k = strlen(titles);
         snprintf(titles + k, sizeof(titles) - k, "%s%s", n ? " " : "", alloc_names[a]);
         k = strlen(colors);
-        snprintf(colors + k, sizeof(colors) - k, "%s%d", n ? " " : "", a + 1);
+        snprintf(colors + k, sizeof(colors) - k, "%s%d", n ? " " : "", alloc_color[a]);
         n++;
     }
     if (n == 0)

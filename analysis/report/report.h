@@ -100,11 +100,40 @@ extern const struct metric_def metric_defs[NMETRIC];
 #define NHEADLINE 4
 extern const enum metric headline_metrics[NHEADLINE];
 
+/* Below this peak of live bytes the runner gives no fragmentation (RUNNER_FRAG_MIN_LIVE). */
+#define REPORT_FRAG_MIN_LIVE (4 << 20)
+
 #define MAX_WL    64
-#define MAX_ALLOC 5
+#define MAX_ALLOC 6
 #define NAME_LEN  48
 
 extern const char *const alloc_names[MAX_ALLOC];
+/* The colour of each allocator in analysis/plots/common.gp's palette (1-based). */
+extern const int alloc_color[MAX_ALLOC];
+
+/* libmini's own counters (mini-stats/W-A-R.json, MINI_SHOW_STATS=json at exit), per run. */
+enum mini_stat {
+    MS_LARGE_ALLOC, /* n_large_alloc: blocks at or above the mmap threshold, mapped */
+    MS_LARGE_FREE,
+    MS_MMAP,
+    MS_MUNMAP,
+    MS_MREMAP,
+    MS_MPROTECT,
+    MS_MADVISE,
+    MS_BYTES_PURGED,
+    MS_TRIM, /* n_trim: heap tops given back */
+    MS_BYTES_TRIMMED,
+    MS_BRK,
+    MS_TCACHE_HIT,
+    MS_TCACHE_MISS,
+    MS_LOCK_WAITS,
+    MS_ARENAS,
+    MS_PEAK_MAPPED,
+    MS_MALLOC,
+    MS_MMAP_THRESHOLD, /* options.mmap_threshold at exit (it moves with MINI_MMAP_DYNAMIC=1) */
+    NMINISTAT
+};
+extern const char *const mini_stat_keys[NMINISTAT];
 
 struct stat3 {
     int n;
@@ -115,17 +144,23 @@ struct cell {
     int nruns, nok;
     char fail_status[96]; /* first failure, "" if none */
     struct stat3 m[NMETRIC];
-    char timeline[256]; /* the median run's timeline file, "" if none */
+    struct stat3 ms[NMINISTAT]; /* libmini's counters over the ok runs (n = 0: none) */
+    char timeline[256];         /* the median run's timeline file, "" if none */
     char ops_unit[32];
     char notes[1024]; /* distinct notes of the runs (hardware counters left out) */
 };
 
 struct wl_info {
     char name[NAME_LEN];
-    char scale[16], threads[16], reps[16], args[128];
+    char scale[40], threads[16], reps[16], args[128];
     char skip[256]; /* "" or why it did not run ("not built ...") */
     bool external;  /* no live bytes (does not report through MINI_BENCH_SHM) */
     bool reclaim;   /* has reclaim readings */
+    bool real;      /* a real program (its scale is "n/a (real program)") */
+    /* A trace replay (traces.csv): the program recorded, its arguments, what the trace holds. */
+    bool trace;
+    char trace_program[64], trace_args[64], trace_exe[128], trace_status[256];
+    double trace_calls, trace_threads, trace_peak_live, trace_bytes, trace_record_s;
 };
 
 struct alloc_info {
@@ -139,7 +174,7 @@ struct summary {
     char results[512]; /* the results directory */
     char profile[32];
     struct json *machine, *calibration;
-    struct csv runs, plan, session, skipped;
+    struct csv runs, plan, session, skipped, traces;
     int nwl;
     struct wl_info wl[MAX_WL];
     struct alloc_info alloc[MAX_ALLOC];

@@ -40,7 +40,31 @@ const struct metric_def metric_defs[NMETRIC] = {
 
 const enum metric headline_metrics[NHEADLINE] = {M_TIME, M_PEAK_RSS, M_MINFLT, M_FRAG_PEAK};
 
-const char *const alloc_names[MAX_ALLOC] = {"glibc", "jemalloc", "libmini", "mimalloc", "tcmalloc"};
+const char *const alloc_names[MAX_ALLOC] = {"glibc",       "jemalloc", "libmini",
+                                            "libmini-dyn", "mimalloc", "tcmalloc"};
+/* common.gp's palette keeps its first five colours for the first five allocators it knew. */
+const int alloc_color[MAX_ALLOC] = {1, 2, 3, 6, 4, 5};
+
+const char *const mini_stat_keys[NMINISTAT] = {
+    [MS_LARGE_ALLOC] = "n_large_alloc",
+    [MS_LARGE_FREE] = "n_large_free",
+    [MS_MMAP] = "n_mmap",
+    [MS_MUNMAP] = "n_munmap",
+    [MS_MREMAP] = "n_mremap",
+    [MS_MPROTECT] = "n_mprotect",
+    [MS_MADVISE] = "n_madvise",
+    [MS_BYTES_PURGED] = "bytes_purged",
+    [MS_TRIM] = "n_trim",
+    [MS_BYTES_TRIMMED] = "bytes_trimmed",
+    [MS_BRK] = "n_brk",
+    [MS_TCACHE_HIT] = "n_tcache_hit",
+    [MS_TCACHE_MISS] = "n_tcache_miss",
+    [MS_LOCK_WAITS] = "n_lock_contended",
+    [MS_ARENAS] = "narenas",
+    [MS_PEAK_MAPPED] = "peak_mapped",
+    [MS_MALLOC] = "n_malloc",
+    [MS_MMAP_THRESHOLD] = "options.mmap_threshold",
+};
 
 int alloc_index(const char *name)
 {
@@ -48,6 +72,13 @@ int alloc_index(const char *name)
         if (name != NULL && strcmp(alloc_names[i], name) == 0)
             return i;
     return -1;
+}
+
+/* A cell, or "n/a" when the column or row is missing. */
+static const char *cget(const struct csv *t, int r, const char *k)
+{
+    const char *v = csv_get(t, r, k);
+    return v ? v : "n/a";
 }
 
 static int wl_index(struct summary *s, const char *name, bool add)
@@ -100,6 +131,8 @@ int summary_load(struct summary *s, const char *dir)
     csv_read(path, &s->session);
     snprintf(path, sizeof(path), "%s/skipped.csv", dir);
     csv_read(path, &s->skipped);
+    snprintf(path, sizeof(path), "%s/traces.csv", dir);
+    csv_read(path, &s->traces);
     snprintf(path, sizeof(path), "%s/machine.json", dir);
     s->machine = json_parse_file(path, err, sizeof(err));
     if (s->machine == NULL)
@@ -129,6 +162,26 @@ int summary_load(struct summary *s, const char *dir)
         const char *st = csv_get(&s->plan, r, "status");
         if (st != NULL && strncmp(st, "skipped", 7) == 0)
             snprintf(wi->skip, sizeof(wi->skip), "%s", st);
+        wi->real = strncmp(wi->scale, "n/a (real", 9) == 0;
+    }
+    /* Trace replays: what was recorded (traces.csv, written by run-bench). */
+    for (int r = 0; r < s->traces.nrow; r++) {
+        const char *name = csv_get(&s->traces, r, "workload");
+        int w = name ? wl_index(s, name, false) : -1;
+        if (w < 0)
+            continue;
+        struct wl_info *wi = &s->wl[w];
+        wi->trace = true;
+        snprintf(wi->trace_program, sizeof(wi->trace_program), "%s",
+                 cget(&s->traces, r, "program"));
+        snprintf(wi->trace_args, sizeof(wi->trace_args), "%s", cget(&s->traces, r, "args"));
+        snprintf(wi->trace_exe, sizeof(wi->trace_exe), "%s", cget(&s->traces, r, "exe"));
+        snprintf(wi->trace_status, sizeof(wi->trace_status), "%s", cget(&s->traces, r, "status"));
+        wi->trace_calls = csv_num(&s->traces, r, "calls");
+        wi->trace_threads = csv_num(&s->traces, r, "threads");
+        wi->trace_peak_live = csv_num(&s->traces, r, "peak_live_bytes");
+        wi->trace_bytes = csv_num(&s->traces, r, "trace_bytes");
+        wi->trace_record_s = csv_num(&s->traces, r, "record_s");
     }
     for (int r = 0; r < s->runs.nrow; r++)
         wl_index(s, csv_get(&s->runs, r, "workload"), true);
@@ -150,10 +203,14 @@ int summary_load(struct summary *s, const char *dir)
         ai->in_profile = allocs ? in_list(allocs, alloc_names[a]) : false;
         for (int r = 0; allocs == NULL && r < s->runs.nrow; r++)
             ai->in_profile |= alloc_index(csv_get(&s->runs, r, "allocator")) == a;
-        if (!ai->in_profile)
+        if (!ai->in_profile) {
+            char list[256];
+            snprintf(list, sizeof(list), "%s", allocs ? allocs : "none recorded");
+            for (size_t n = strlen(list); n > 0 && list[n - 1] == ' '; n--)
+                list[n - 1] = '\0';
             snprintf(ai->skip, sizeof(ai->skip), "skipped: not among this run's allocators (%s)",
-                     allocs ? allocs : "none recorded");
-        else if (!ai->available)
+                     list);
+        } else if (!ai->available)
             snprintf(ai->skip, sizeof(ai->skip), "skipped: %s",
                      json_str(j, "reason") ? json_str(j, "reason") : "not available");
     }
@@ -203,6 +260,55 @@ static double row_metric(const struct csv *t, int r, enum metric m)
         return isnan(v) ? csv_num(t, r, "majflt_rusage") : v;
     default:
         return csv_num(t, r, cols[m]);
+    }
+}
+
+/* One counter of a libmini statistics object ("options.mmap_threshold": a nested key). */
+static double mini_stat_value(const struct json *j, const char *key)
+{
+    const char *dot = strchr(key, '.');
+    if (dot == NULL)
+        return json_num(j, key);
+    char outer[64];
+    snprintf(outer, sizeof(outer), "%.*s", (int)(dot - key), key);
+    return json_num(json_get(j, outer), dot + 1);
+}
+
+/* libmini's counters of the ok runs of cell (w, a): medians, min, max over mini-stats/. */
+static void cell_mini_stats(struct summary *s, int w, int a, struct cell *c)
+{
+    const struct csv *t = &s->runs;
+    double vals[NMINISTAT][64];
+    int n = 0;
+    for (int r = 0; r < t->nrow && n < 64; r++) {
+        const char *f = csv_get(t, r, "alloc_stats");
+        if (strcmp(csv_get(t, r, "workload"), s->wl[w].name) != 0 ||
+            alloc_index(csv_get(t, r, "allocator")) != a ||
+            strcmp(csv_get(t, r, "status"), "ok") != 0 || f == NULL || strcmp(f, "n/a") == 0)
+            continue;
+        char path[1024], err[256];
+        snprintf(path, sizeof(path), "%s/%s", s->results, f);
+        struct json *j = json_parse_file(path, err, sizeof(err));
+        if (j == NULL)
+            continue;
+        for (int k = 0; k < NMINISTAT; k++)
+            vals[k][n] = mini_stat_value(j, mini_stat_keys[k]);
+        n++;
+    }
+    for (int k = 0; k < NMINISTAT; k++) {
+        struct stat3 *st = &c->ms[k];
+        st->n = 0;
+        st->med = st->min = st->max = NAN;
+        double v[64];
+        for (int i = 0; i < n; i++)
+            if (!isnan(vals[k][i]))
+                v[st->n++] = vals[k][i];
+        if (st->n == 0)
+            continue;
+        qsort(v, (size_t)st->n, sizeof(double), cmp_d);
+        st->min = v[0];
+        st->max = v[st->n - 1];
+        st->med = st->n % 2 ? v[st->n / 2] : (v[st->n / 2 - 1] + v[st->n / 2]) / 2;
     }
 }
 
@@ -305,6 +411,7 @@ void summary_compute(struct summary *s)
                 st->max = vals[n - 1];
                 st->med = n % 2 ? vals[n / 2] : (vals[n / 2 - 1] + vals[n / 2]) / 2;
             }
+            cell_mini_stats(s, w, a, c);
             /* The timeline of the run whose time is closest to the median. */
             double best = INFINITY;
             for (int r = 0; r < t->nrow; r++) {
@@ -438,7 +545,16 @@ int summary_write_json(const struct summary *s, const char *path)
                 jnum(f, summary_ratio(s, w, a, 0, (enum metric)m));
                 fputc('}', f);
             }
-            fprintf(f, "}}");
+            fprintf(f, "}");
+            bool fs = true;
+            for (int k = 0; k < NMINISTAT; k++) {
+                if (c->ms[k].n == 0)
+                    continue;
+                fprintf(f, "%s\"%s\": ", fs ? ", \"libmini_stats\": {" : ", ", mini_stat_keys[k]);
+                jnum(f, c->ms[k].med);
+                fs = false;
+            }
+            fprintf(f, "%s}", fs ? "" : "}");
         }
         fprintf(f, "}}");
     }

@@ -20,6 +20,12 @@
  * Threads take a slot each (bench_slot) so that counting costs no shared cache line; threads
  * past BENCH_SLOTS share slots with atomic adds. The struct lives in one 4 KiB page, which the
  * kernel counts as RssShmem, not RssAnon.
+ *
+ * Besides `phase_ns` (CLOCK_MONOTONIC ns of the last change), a workload adds the time it spent
+ * in a phase to `phase_total_ns[PHASE]` when it leaves it, so that the runner knows the time
+ * spent in RUN even for RUN periods it never saw while sampling (shorter than its interval, or
+ * a second RUN after TRIMMED). All zero: the workload does not keep them (the runner then times
+ * RUN from the phase changes it saw).
  */
 #ifndef BENCH_PROTO_H
 #define BENCH_PROTO_H
@@ -37,7 +43,8 @@ enum bench_phase {
     BENCH_PHASE_RUN = 1,     /* the measured work */
     BENCH_PHASE_FREED = 2,   /* free phase done; idling for the reclaim readings */
     BENCH_PHASE_TRIMMED = 3, /* the allocator's trim was called; idling */
-    BENCH_PHASE_DONE = 4     /* finished; about to exit */
+    BENCH_PHASE_DONE = 4,    /* finished; about to exit */
+    BENCH_NPHASES = 5
 };
 
 struct bench_slot {
@@ -57,6 +64,7 @@ struct bench_shm {
     char ops_unit[24]; /* e.g. "malloc+free pairs" */
     char pad_[24];
     struct bench_slot slot[BENCH_SLOTS];
+    _Atomic uint64_t phase_total_ns[BENCH_NPHASES]; /* ns spent in each phase (left ones) */
 };
 
 _Static_assert(sizeof(struct bench_shm) <= 4096, "bench_shm must fit in one page");

@@ -2,12 +2,17 @@
  * alloc.c — the allocator registry: name -> LD_PRELOAD library, Debian package, version and
  * the settings a run passes.
  *
- *   name      preload                                        version from
- *   glibc     (none: the C library's own malloc)             dpkg-query libc6
- *   jemalloc  <multiarch libdir>/libjemalloc.so.2            dpkg-query libjemalloc2
- *   libmini   <bindir>/../lib/libmini-preload.so             MINI_VERSION (libmini/include/mini.h)
- *   mimalloc  <multiarch libdir>/libmimalloc.so.2            dpkg-query libmimalloc2.0
- *   tcmalloc  <multiarch libdir>/libtcmalloc_minimal.so.4    dpkg-query libtcmalloc-minimal4
+ *   name         preload                                     version from
+ *   glibc        (none: the C library's own malloc)          dpkg-query libc6
+ *   jemalloc     <multiarch libdir>/libjemalloc.so.2         dpkg-query libjemalloc2
+ *   libmini      <bindir>/../lib/libmini-preload.so          MINI_VERSION (libmini/include/mini.h)
+ *   libmini-dyn  the same, with MINI_MMAP_DYNAMIC=1          MINI_VERSION
+ *                (glibc's sliding mmap threshold instead of the fixed 128 KiB)
+ *   mimalloc     <multiarch libdir>/libmimalloc.so.2         dpkg-query libmimalloc2.0
+ *   tcmalloc     <multiarch libdir>/libtcmalloc_minimal.so.4 dpkg-query libtcmalloc-minimal4
+ *
+ * A configuration of an allocator is an entry of its own with fixed settings (`env`), passed to
+ * every run and recorded with it, like libmini-dyn.
  *
  * An allocator whose library is missing is "not available" with a reason; it is never an error
  * to name it, and mini-bench reports it as "skipped: reason".
@@ -22,21 +27,24 @@
 #include "bench/runner/runner.h"
 #include "mini.h"
 
-const char *const runner_alloc_names[] = {"glibc",    "jemalloc", "libmini",
+const char *const runner_alloc_names[] = {"glibc",    "jemalloc", "libmini", "libmini-dyn",
                                           "mimalloc", "tcmalloc", NULL};
 
 struct alloc_def {
     const char *name;
     const char *lib; /* file name in the multiarch libdir, NULL for glibc/libmini */
     const char *package;
+    bool libmini;    /* libmini's shim (build/lib/libmini-preload.so) */
+    const char *env; /* fixed settings of this configuration, or NULL */
 };
 
 static const struct alloc_def alloc_defs[] = {
-    {"glibc", NULL, "libc6"},
-    {"jemalloc", "libjemalloc.so.2", "libjemalloc2"},
-    {"libmini", NULL, ""},
-    {"mimalloc", "libmimalloc.so.2", "libmimalloc2.0"},
-    {"tcmalloc", "libtcmalloc_minimal.so.4", "libtcmalloc-minimal4"},
+    {"glibc", NULL, "libc6", false, NULL},
+    {"jemalloc", "libjemalloc.so.2", "libjemalloc2", false, NULL},
+    {"libmini", NULL, "", true, NULL},
+    {"libmini-dyn", NULL, "", true, "MINI_MMAP_DYNAMIC=1"},
+    {"mimalloc", "libmimalloc.so.2", "libmimalloc2.0", false, NULL},
+    {"tcmalloc", "libtcmalloc_minimal.so.4", "libtcmalloc-minimal4", false, NULL},
 };
 
 /* Where Debian puts shared libraries, most specific first. */
@@ -56,7 +64,9 @@ static bool is_alloc_setting(const char *kv)
     for (int i = 0; prefixes[i] != NULL; i++)
         if (strncmp(kv, prefixes[i], strlen(prefixes[i])) == 0)
             return strncmp(kv, BENCH_SHM_ENV "=", strlen(BENCH_SHM_ENV) + 1) != 0 &&
-                   strncmp(kv, "MINI_BENCH_", 11) != 0 && strncmp(kv, "MINI_TEST_", 10) != 0;
+                   strncmp(kv, "MINI_BENCH_", 11) != 0 && strncmp(kv, "MINI_TEST_", 10) != 0 &&
+                   strncmp(kv, "MINI_SHOW_STATS=", 16) != 0 &&
+                   strncmp(kv, "MINI_STATS_FILE=", 16) != 0;
     return false;
 }
 
@@ -79,8 +89,10 @@ bool runner_alloc_lookup(const char *name, const char *bindir, char *const extra
     a->name = d->name;
     a->package = d->package;
     a->available = true;
+    a->libmini = d->libmini;
+    a->env = d->env;
 
-    if (strcmp(d->name, "libmini") == 0) {
+    if (d->libmini) {
         /* bindir/../lib, spelled without the "..": bindir is absolute (/proc/self/exe). */
         char path[PATH_MAX], disp[PATH_MAX];
         snprintf(path, sizeof(path), "%s", bindir);
@@ -117,9 +129,11 @@ bool runner_alloc_lookup(const char *name, const char *bindir, char *const extra
             snprintf(a->version, sizeof(a->version), "unknown");
     }
 
+    if (d->env != NULL)
+        add_setting(a, d->env);
     extern char **environ;
     for (char **e = environ; *e != NULL; e++)
-        if (is_alloc_setting(*e))
+        if (is_alloc_setting(*e) && !(d->env != NULL && strcmp(*e, d->env) == 0))
             add_setting(a, *e);
     for (int i = 0; extra_env != NULL && extra_env[i] != NULL; i++)
         add_setting(a, extra_env[i]);

@@ -139,6 +139,15 @@ int runner_machine_json(FILE *f, const char *bindir)
     kv_str(f, "hypervisor", strstr(buf, " hypervisor") ? "yes" : "no", &first);
     proc_field("/proc/cpuinfo", "cache size", buf, sizeof(buf));
     kv_str(f, "cpu_cache", buf, &first);
+    /* Other processes competing for the CPUs when the run starts: the 1-minute load average. */
+    first_line("/proc/loadavg", buf, sizeof(buf));
+    char *end;
+    double load = strtod(buf, &end);
+    if (end != buf) {
+        fprintf(f, ",\n  \"loadavg_1min\": %.2f", load);
+    } else {
+        kv_str(f, "loadavg_1min", "n/a (/proc/loadavg unreadable)", &first);
+    }
     static const char *const mem_keys[][2] = {{"MemTotal", "mem_total_kb"},
                                               {"MemAvailable", "mem_available_kb"},
                                               {"SwapTotal", "swap_total_kb"}};

@@ -3,12 +3,16 @@
  *
  *   mini-bench run --workload NAME --alloc NAME [--scale S] [--threads N] [--reps N]
  *                  [--out DIR] [--sample-ms MS] [--timeout S] [--env K=V]... [--wl-path DIRS]
- *                  [--real-dir DIR] [--progress I/T] [--quiet] [-- WORKLOAD-ARGS...]
- *   mini-bench list [--wl-path DIRS] [--tsv]
+ *                  [--real-dir DIR] [--trace-dir DIR] [--progress I/T] [--quiet]
+ *                  [-- WORKLOAD-ARGS...]
+ *   mini-bench list [--wl-path DIRS] [--trace-dir DIR] [--tsv]
  *   mini-bench machine [--out FILE]
  *
  * Workload NAME is the program wl-NAME in the first directory of DIRS (a ':' list; default
  * $MINI_BENCH_WL_PATH, else the directory of mini-bench itself, i.e. build/bin) that has it;
+ * else a trace replay, when DIR/NAME.plan exists (--trace-dir, $MINI_BENCH_TRACE_DIR, else
+ * build/bench-traces; bench/run-bench records the traces and writes the plans), run as
+ * `mini-trace replay --free-at-end --name NAME DIR/NAME.plan` (mini-trace next to mini-bench);
  * else a real program described by DIR/NAME.cmd (--real-dir, $MINI_BENCH_REAL_DIR, else
  * bench/workloads/real), run as DIR/run-real.sh NAME ARGS: no --scale or --threads, a real
  * program takes its own arguments after "--". A workload that exits 77 is "skipped: reason".
@@ -27,9 +31,9 @@
 static const char usage_text[] =
     "usage: mini-bench run --workload NAME --alloc NAME [--scale S] [--threads N] [--reps N]\n"
     "                      [--out DIR] [--sample-ms MS] [--timeout S] [--env K=V]...\n"
-    "                      [--wl-path DIR[:DIR]] [--real-dir DIR] [--progress I/T] [--quiet]\n"
-    "                      [-- ARGS...]\n"
-    "       mini-bench list [--wl-path DIR[:DIR]] [--tsv]\n"
+    "                      [--wl-path DIR[:DIR]] [--real-dir DIR] [--trace-dir DIR]\n"
+    "                      [--progress I/T] [--quiet] [-- ARGS...]\n"
+    "       mini-bench list [--wl-path DIR[:DIR]] [--trace-dir DIR] [--tsv]\n"
     "       mini-bench machine [--out FILE]\n";
 
 static char self_dir[PATH_MAX];
@@ -75,6 +79,34 @@ static const char *real_dir_default(const char *opt)
     return dir;
 }
 
+/* Where trace plans are: --trace-dir, $MINI_BENCH_TRACE_DIR, else bindir/../bench-traces. */
+static const char *trace_dir_default(const char *opt)
+{
+    static char dir[PATH_MAX];
+    if (opt != NULL)
+        return opt;
+    const char *e = getenv("MINI_BENCH_TRACE_DIR");
+    if (e && *e)
+        return e;
+    snprintf(dir, sizeof(dir), "%s", self_dir);
+    char *slash = strrchr(dir, '/');
+    if (slash != NULL && slash != dir)
+        *slash = '\0';
+    size_t n = strlen(dir);
+    snprintf(dir + n, sizeof(dir) - n, "/bench-traces");
+    return dir;
+}
+
+/* A trace replay NAME: DIR/NAME.plan, replayed by mini-trace (next to mini-bench). */
+static bool find_trace(const char *dir, const char *name, char *plan, size_t plen, char *bin,
+                       size_t blen)
+{
+    int a = snprintf(plan, plen, "%s/%s.plan", dir, name);
+    int b = snprintf(bin, blen, "%.*s/mini-trace", (int)(sizeof(self_dir) - 16), self_dir);
+    return a > 0 && (size_t)a < plen && b > 0 && (size_t)b < blen && access(plan, R_OK) == 0 &&
+           access(bin, X_OK) == 0;
+}
+
 /* A real program NAME: REAL_DIR/NAME.cmd run through REAL_DIR/run-real.sh. */
 static bool find_real(const char *dir, const char *name, char *out, size_t len)
 {
@@ -106,7 +138,7 @@ static bool find_workload(const char *path, const char *name, char *out, size_t 
     return false;
 }
 
-static void list_workloads(const char *path)
+static void list_workloads(const char *path, const char *trace_dir)
 {
     char dirs[4096];
     snprintf(dirs, sizeof(dirs), "%s", path);
@@ -129,6 +161,20 @@ static void list_workloads(const char *path)
         }
         closedir(dir);
     }
+    DIR *td = opendir(trace_dir);
+    for (struct dirent *e; td != NULL && (e = readdir(td)) != NULL;) {
+        size_t k = strlen(e->d_name);
+        char plan[PATH_MAX], bin[PATH_MAX], disp[PATH_MAX], name[256];
+        if (k < 6 || strcmp(e->d_name + k - 5, ".plan") != 0)
+            continue;
+        snprintf(name, sizeof(name), "%.*s", (int)(k - 5), e->d_name);
+        if (!find_trace(trace_dir, name, plan, sizeof(plan), bin, sizeof(bin)))
+            continue;
+        printf("  %-16s %s (trace replay)\n", name, runner_display_path(plan, disp, sizeof(disp)));
+        n++;
+    }
+    if (td != NULL)
+        closedir(td);
     const char *real = real_dir_default(NULL);
     DIR *rd = opendir(real);
     for (struct dirent *e; rd != NULL && (e = readdir(rd)) != NULL;) {
@@ -151,23 +197,26 @@ static void list_workloads(const char *path)
 
 static int cmd_list(int argc, char **argv)
 {
-    const char *wl_path = NULL;
+    const char *wl_path = NULL, *trace_dir = NULL;
     bool tsv = false;
     for (int i = 0; i < argc; i++) {
         if (strcmp(argv[i], "--wl-path") == 0 && i + 1 < argc)
             wl_path = argv[++i];
+        else if (strcmp(argv[i], "--trace-dir") == 0 && i + 1 < argc)
+            trace_dir = argv[++i];
         else if (strcmp(argv[i], "--tsv") == 0)
             tsv = true;
         else
             die_usage("list: unknown option '%s'", argv[i]);
     }
     if (tsv) {
-        /* For scripts: "NAME<TAB>ok<TAB>PRELOAD" or "NAME<TAB>skipped<TAB>REASON". */
+        /* For scripts: "NAME<TAB>ok<TAB>PRELOAD<TAB>ENV" or "NAME<TAB>skipped<TAB>REASON<TAB>ENV"
+         * (ENV: the configuration's fixed setting, e.g. MINI_MMAP_DYNAMIC=1, or "-"). */
         for (int i = 0; runner_alloc_names[i] != NULL; i++) {
             struct runner_alloc a;
             runner_alloc_lookup(runner_alloc_names[i], self_dir, NULL, &a);
-            printf("%s\t%s\t%s\n", a.name, a.available ? "ok" : "skipped",
-                   a.available ? (a.preload[0] ? a.preload : "-") : a.reason);
+            printf("%s\t%s\t%s\t%s\n", a.name, a.available ? "ok" : "skipped",
+                   a.available ? (a.preload[0] ? a.preload : "-") : a.reason, a.env ? a.env : "-");
         }
         return 0;
     }
@@ -182,7 +231,7 @@ static int cmd_list(int argc, char **argv)
             printf("  %-10s skipped: %s\n", a.name, a.reason);
     }
     printf("workloads:\n");
-    list_workloads(wl_path_default(wl_path));
+    list_workloads(wl_path_default(wl_path), trace_dir_default(trace_dir));
     return 0;
 }
 
@@ -225,7 +274,7 @@ static int cmd_run(int argc, char **argv)
     cfg.sample_ms = 10;
     cfg.timeout_s = 900;
     cfg.reps = 1;
-    const char *alloc_name = NULL, *wl_path = NULL, *real_dir = NULL;
+    const char *alloc_name = NULL, *wl_path = NULL, *real_dir = NULL, *trace_dir = NULL;
     int reps = 3;
 
     for (int i = 0; i < argc; i++) {
@@ -243,9 +292,9 @@ static int cmd_run(int argc, char **argv)
             continue;
         }
         static const char *const with_value[] = {
-            "--workload", "--alloc",     "--scale",   "--threads", "--reps",
-            "--out",      "--sample-ms", "--timeout", "--env",     "--wl-path",
-            "--real-dir", "--progress",  NULL};
+            "--workload", "--alloc",     "--scale",    "--threads", "--reps",
+            "--out",      "--sample-ms", "--timeout",  "--env",     "--wl-path",
+            "--real-dir", "--trace-dir", "--progress", NULL};
         bool known = false;
         for (int k = 0; with_value[k] != NULL; k++)
             known |= strcmp(o, with_value[k]) == 0;
@@ -282,6 +331,8 @@ static int cmd_run(int argc, char **argv)
             wl_path = v;
         } else if (strcmp(o, "--real-dir") == 0) {
             real_dir = v;
+        } else if (strcmp(o, "--trace-dir") == 0) {
+            trace_dir = v;
         } else if (strcmp(o, "--progress") == 0) {
             if (sscanf(v, "%d/%d", &cfg.progress_index, &cfg.progress_total) != 2 ||
                 cfg.progress_index < 1 || cfg.progress_total < cfg.progress_index)
@@ -294,19 +345,29 @@ static int cmd_run(int argc, char **argv)
         die_usage("run: --alloc NAME is required");
 
     struct runner_alloc alloc;
-    if (!runner_alloc_lookup(alloc_name, self_dir, cfg.extra_env, &alloc))
-        die_usage("unknown allocator '%s' (known: glibc, jemalloc, libmini, mimalloc, tcmalloc)",
-                  alloc_name);
+    if (!runner_alloc_lookup(alloc_name, self_dir, cfg.extra_env, &alloc)) {
+        char known[256] = "";
+        for (int i = 0; runner_alloc_names[i] != NULL; i++) {
+            size_t n = strlen(known);
+            snprintf(known + n, sizeof(known) - n, "%s%s", i ? ", " : "", runner_alloc_names[i]);
+        }
+        die_usage("unknown allocator '%s' (known: %s)", alloc_name, known);
+    }
     const char *path = wl_path_default(wl_path);
     if (!find_workload(path, cfg.workload, cfg.wl_path, sizeof(cfg.wl_path))) {
-        char disp[PATH_MAX], disp2[PATH_MAX];
-        const char *rd = real_dir_default(real_dir);
-        cfg.real = find_real(rd, cfg.workload, cfg.wl_path, sizeof(cfg.wl_path));
-        if (!cfg.real)
-            die_usage("unknown workload '%s' (no executable wl-%s in %s, no %s.cmd in %s)",
+        char disp[PATH_MAX], disp2[PATH_MAX], disp3[PATH_MAX];
+        const char *rd = real_dir_default(real_dir), *td = trace_dir_default(trace_dir);
+        cfg.trace = find_trace(td, cfg.workload, cfg.trace_plan, sizeof(cfg.trace_plan),
+                               cfg.wl_path, sizeof(cfg.wl_path));
+        if (!cfg.trace)
+            cfg.real = find_real(rd, cfg.workload, cfg.wl_path, sizeof(cfg.wl_path));
+        if (!cfg.trace && !cfg.real)
+            die_usage("unknown workload '%s' (no executable wl-%s in %s, no %s.plan in %s, no "
+                      "%s.cmd in %s)",
                       cfg.workload, cfg.workload,
                       strchr(path, ':') ? path : runner_display_path(path, disp, sizeof(disp)),
-                      cfg.workload, runner_display_path(rd, disp2, sizeof(disp2)));
+                      cfg.workload, runner_display_path(td, disp3, sizeof(disp3)), cfg.workload,
+                      runner_display_path(rd, disp2, sizeof(disp2)));
     }
     cfg.alloc = &alloc;
     if (cfg.out_dir != NULL && mkdir(cfg.out_dir, 0777) != 0 && errno != EEXIST) {

@@ -42,6 +42,7 @@ const char *const runner_csv_columns[] = {"workload",
                                           "peak_rssanon_kb",
                                           "runner_rss_at_fork_kb",
                                           "peak_live_bytes",
+                                          "live_end_bytes",
                                           "frag_at_peak",
                                           "frag_mean",
                                           "peak_rss_before_free_kb",
@@ -60,6 +61,7 @@ const char *const runner_csv_columns[] = {"workload",
                                           "dtlb_misses",
                                           "alloc_version",
                                           "alloc_settings",
+                                          "alloc_stats",
                                           "timeline",
                                           "notes",
                                           NULL};
@@ -245,15 +247,23 @@ int runner_record_run(const struct runner_cfg *cfg, const struct runner_result *
         runner_note(notes, sizeof(notes),
                     "real program (run-real.sh %s): scale and threads n/a (not passed)",
                     cfg->workload);
+    if (cfg->trace)
+        runner_note(notes, sizeof(notes),
+                    "trace replay (mini-trace replay of %s.plan): scale and threads n/a (the "
+                    "recording fixed them)",
+                    cfg->workload);
     if (!r->smp.attached)
         runner_note(notes, sizeof(notes),
                     "live bytes and ops: n/a (external program: does not report through %s)",
                     BENCH_SHM_ENV);
     else if (r->smp.peak_live <= 0)
-        runner_note(notes, sizeof(notes), "fragmentation: n/a (no live bytes reported)");
+        runner_note(notes, sizeof(notes),
+                    "fragmentation: n/a (no sample saw live bytes above 0: the workload's "
+                    "blocks live shorter than the %d ms sampling interval)",
+                    cfg->sample_ms > 0 ? cfg->sample_ms : 10);
     else if (r->smp.peak_live < RUNNER_FRAG_MIN_LIVE)
         runner_note(notes, sizeof(notes),
-                    "fragmentation: n/a (peak live bytes %lld < 1 MiB: RssAnon / live would "
+                    "fragmentation: n/a (peak live bytes %lld < 4 MiB: RssAnon / live would "
                     "measure the process's fixed memory: stacks and library data)",
                     (long long)r->smp.peak_live);
     else if (cfg->sample_ms > 0 && isnan(d.frag_peak))
@@ -294,11 +304,11 @@ int runner_record_run(const struct runner_cfg *cfg, const struct runner_result *
     snprintf(wl, sizeof(wl), "%s", cfg->workload);
     runner_csv_clean(wl);
     fprintf(f, "%s,%s,%d", wl, cfg->alloc->name, cfg->rep);
-    if (cfg->real)
+    if (cfg->real || cfg->trace)
         fputs(",n/a", f);
     else
         fprintf(f, ",%g", cfg->scale);
-    put_l(f, cfg->real ? -1 : cfg->threads);
+    put_l(f, cfg->real || cfg->trace ? -1 : cfg->threads);
     put_s(f, r->status);
     put_d(f, r->wall_s, "%.4f");
     put_d(f, r->run_s, "%.4f");
@@ -327,6 +337,10 @@ int runner_record_run(const struct runner_cfg *cfg, const struct runner_result *
     put_l(f, r->smp.max_rssanon_kb);
     put_l(f, r->runner_rss_at_fork_kb);
     put_l(f, r->smp.attached ? (long)r->smp.peak_live : -1);
+    if (r->smp.attached)
+        fprintf(f, ",%lld", (long long)r->smp.last_live); /* may be negative: a workload bug */
+    else
+        fputs(",n/a", f);
     put_d(f, d.frag_peak, "%.4f");
     put_d(f, d.frag_mean, "%.4f");
     put_l(f, r->smp.peak_before_free_kb);
@@ -341,6 +355,7 @@ int runner_record_run(const struct runner_cfg *cfg, const struct runner_result *
         put_l(f, r->ctr.ok[i] ? (long)r->ctr.value[i] : -1);
     put_s(f, cfg->alloc->version);
     put_s(f, cfg->alloc->settings);
+    put_s(f, r->alloc_stats[0] ? r->alloc_stats : "n/a");
     put_s(f, timeline);
     put_s(f, notes[0] ? notes : "-");
     fputc('\n', f);

@@ -52,9 +52,10 @@
 #define RUNNER_NAME          "mini-bench"
 #define RUNNER_MAX_EXTRA     64 /* extra workload args and --env settings */
 #define RUNNER_NOTE_LEN      1024
-/* Fragmentation (RssAnon / live bytes) is n/a when live bytes never reach 1 MiB: the few
- * hundred KiB of stacks and library data in RssAnon would dominate the ratio. */
-#define RUNNER_FRAG_MIN_LIVE (1 << 20)
+/* Fragmentation (RssAnon / live bytes) is n/a when live bytes never reach 4 MiB: the few
+ * hundred KiB of stacks and library data in RssAnon would weigh more than 10 % in the ratio
+ * (analysis/report/report.h has the same number: REPORT_FRAG_MIN_LIVE). */
+#define RUNNER_FRAG_MIN_LIVE (4 << 20)
 
 /* Exit statuses of mini-bench. */
 enum {
@@ -87,9 +88,11 @@ void runner_json_str(FILE *f, const char *s);
 /* ---- alloc.c: the allocator registry ------------------------------------------------------ */
 
 struct runner_alloc {
-    const char *name;       /* glibc, jemalloc, libmini, mimalloc, tcmalloc */
+    const char *name;       /* glibc, jemalloc, libmini, libmini-dyn, mimalloc, tcmalloc */
     const char *package;    /* Debian package giving the version ("" for libmini) */
     char preload[PATH_MAX]; /* LD_PRELOAD value, "" for glibc */
+    bool libmini;           /* libmini's shim: its statistics are captured (mini-stats/) */
+    const char *env;        /* the configuration's fixed setting ("MINI_MMAP_DYNAMIC=1"), or NULL */
     bool available;
     char reason[256];   /* why not available: "build/lib/libmini-preload.so not built" */
     char version[128];  /* package version or libmini's MINI_VERSION */
@@ -176,6 +179,7 @@ struct runner_sampler {
     long reclaim_kb[RUNNER_NRECLAIM]; /* VmRSS; -1 n/a */
     long reclaim_anon_kb[RUNNER_NRECLAIM];
     char reclaim_note[256];
+    int64_t last_live; /* live bytes at the last reading (-1: never read) */
     /* maxima */
     int64_t peak_live;
     size_t peak_live_idx; /* sample index of peak live bytes */
@@ -200,6 +204,10 @@ struct runner_cfg {
     char wl_path[PATH_MAX]; /* build/bin/wl-NAME, or run-real.sh for a real program */
     bool real;              /* a real program (REAL_DIR/NAME.cmd through run-real.sh): no
                                --scale and --threads, no live bytes */
+    bool trace;             /* a trace replay: wl_path is mini-trace, run as `mini-trace replay
+                               --free-at-end --name NAME TRACE_DIR/NAME.plan`: no --scale and
+                               --threads (the plan fixes them); live bytes through the shm */
+    char trace_plan[PATH_MAX];
     const struct runner_alloc *alloc;
     double scale;
     int threads; /* -1: not passed */
@@ -227,6 +235,7 @@ struct runner_result {
     long runner_rss_at_fork_kb;
     struct runner_counters ctr;
     struct runner_sampler smp;
+    char alloc_stats[256]; /* libmini's statistics of the run (mini-stats/W-A-R.json), or "" */
     char notes[RUNNER_NOTE_LEN];
 };
 

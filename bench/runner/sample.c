@@ -45,6 +45,7 @@ int runner_sampler_init(struct runner_sampler *sp, int pid, struct bench_shm *sh
     sp->peak_before_free_kb = -1;
     sp->max_vmhwm_kb = sp->max_rssanon_kb = sp->max_vmrss_kb = -1;
     sp->peak_live = -1;
+    sp->last_live = -1;
     for (int i = 0; i < RUNNER_NRECLAIM; i++)
         sp->reclaim_kb[i] = sp->reclaim_anon_kb[i] = -1;
     return 0;
@@ -135,8 +136,10 @@ void runner_sampler_take(struct runner_sampler *sp, bool read_proc)
         s.rssanon_kb = (uint32_t)anon;
         s.vmhwm_kb = (uint32_t)hwm;
     }
-    if (attached)
+    if (attached) {
         sp->attached = true;
+        sp->last_live = s.live_bytes;
+    }
     if (s.live_bytes > sp->peak_live || sp->peak_live < 0) {
         sp->peak_live = s.live_bytes;
         sp->peak_live_idx = s.has_rss ? sp->n : (size_t)-1;

@@ -62,28 +62,43 @@ static ssize_t read_full(int fd, void *buf, size_t len)
     return (ssize_t)got;
 }
 
+static bool has_prefix(const char *s, const char *prefix)
+{
+    return strncmp(s, prefix, strlen(prefix)) == 0;
+}
+
 /* The workload's environment: the runner's, without LD_PRELOAD and MINI_BENCH_SHM, plus the
- * allocator's library, the shm fd and the --env settings. */
-static char **build_env(const struct runner_cfg *cfg, int shm_fd)
+ * allocator's library and fixed settings, the shm fd and the --env settings; for libmini, its
+ * statistics at exit as JSON into stats_path (when not NULL; MINI_STATS_FILE, preload/
+ * showstats.c). */
+static char **build_env(const struct runner_cfg *cfg, int shm_fd, const char *stats_path)
 {
     extern char **environ;
     size_t n = 0;
     while (environ[n] != NULL)
         n++;
-    char **env = calloc(n + (size_t)cfg->nextra_env + 3, sizeof(char *));
+    char **env = calloc(n + (size_t)cfg->nextra_env + 6, sizeof(char *));
     if (env == NULL)
         return NULL;
     size_t k = 0;
     for (size_t i = 0; i < n; i++) {
-        if (strncmp(environ[i], "LD_PRELOAD=", 11) == 0 ||
-            strncmp(environ[i], BENCH_SHM_ENV "=", strlen(BENCH_SHM_ENV) + 1) == 0)
+        if (has_prefix(environ[i], "LD_PRELOAD=") || has_prefix(environ[i], BENCH_SHM_ENV "=") ||
+            (stats_path != NULL && (has_prefix(environ[i], "MINI_SHOW_STATS=") ||
+                                    has_prefix(environ[i], "MINI_STATS_FILE="))))
             continue;
         env[k++] = environ[i];
     }
-    static char preload[PATH_MAX + 16], shm[64];
+    static char preload[PATH_MAX + 16], shm[64], stats[PATH_MAX + 32];
     if (cfg->alloc->preload[0] != '\0') {
         snprintf(preload, sizeof(preload), "LD_PRELOAD=%s", cfg->alloc->preload);
         env[k++] = preload;
+    }
+    if (cfg->alloc->env != NULL)
+        env[k++] = (char *)cfg->alloc->env;
+    if (stats_path != NULL) {
+        env[k++] = "MINI_SHOW_STATS=json";
+        snprintf(stats, sizeof(stats), "MINI_STATS_FILE=%s", stats_path);
+        env[k++] = stats;
     }
     snprintf(shm, sizeof(shm), "%s=%d", BENCH_SHM_ENV, shm_fd);
     env[k++] = shm;
@@ -91,6 +106,55 @@ static char **build_env(const struct runner_cfg *cfg, int shm_fd)
         env[k++] = cfg->extra_env[i];
     env[k] = NULL;
     return env;
+}
+
+/* Where libmini's statistics of this run go: OUT/mini-stats/W-A-R.json, written first to
+ * W-A-R.all (every libmini process of the run appends its report), then reduced to the report
+ * of the workload process itself (runner_spawn_run). NULL when there is no OUT or the
+ * allocator is not libmini. */
+static const char *stats_paths(const struct runner_cfg *cfg, char *all, char *one, size_t len)
+{
+    if (cfg->out_dir == NULL || !cfg->alloc->libmini)
+        return NULL;
+    char dir[PATH_MAX - 128];
+    snprintf(dir, sizeof(dir), "%s/mini-stats", cfg->out_dir);
+    mkdir(dir, 0777);
+    snprintf(all, len, "%s/%.40s-%.40s-%d.all", dir, cfg->workload, cfg->alloc->name, cfg->rep);
+    snprintf(one, len, "%s/%.40s-%.40s-%d.json", dir, cfg->workload, cfg->alloc->name, cfg->rep);
+    unlink(all);
+    unlink(one);
+    return all;
+}
+
+/* Keeps the line of stats_all whose "pid" is the workload's in stats_one; notes why not. */
+static void stats_pick(const char *all, const char *one, int pid, struct runner_result *r)
+{
+    FILE *f = fopen(all, "re");
+    if (f == NULL) {
+        runner_note(r->notes, sizeof(r->notes),
+                    "libmini stats: n/a (no report: the process did not end through exit())");
+        return;
+    }
+    char line[16384], want[48];
+    snprintf(want, sizeof(want), "\"pid\":%d,", pid);
+    bool found = false;
+    while (!found && fgets(line, sizeof(line), f) != NULL)
+        found = strstr(line, want) != NULL && line[0] == '{';
+    fclose(f);
+    unlink(all);
+    FILE *o = found ? fopen(one, "we") : NULL;
+    if (o != NULL) {
+        fputs(line, o);
+        if (fclose(o) == 0) {
+            const char *base = strrchr(one, '/');
+            snprintf(r->alloc_stats, sizeof(r->alloc_stats), "mini-stats/%.200s",
+                     base ? base + 1 : one);
+            return;
+        }
+    }
+    runner_note(r->notes, sizeof(r->notes),
+                found ? "libmini stats: n/a (cannot write mini-stats/)"
+                      : "libmini stats: n/a (no report of the workload process itself)");
 }
 
 static void describe_status(int st, bool timed_out, int timeout_s, struct runner_result *r)
@@ -192,23 +256,32 @@ int runner_spawn_run(const struct runner_cfg *cfg, struct runner_result *r)
     char scale_s[32], threads_s[16];
     snprintf(scale_s, sizeof(scale_s), "%g", cfg->scale);
     snprintf(threads_s, sizeof(threads_s), "%d", cfg->threads);
-    char *argv[8 + RUNNER_MAX_EXTRA];
+    char *argv[12 + RUNNER_MAX_EXTRA];
     int ac = 0;
     argv[ac++] = (char *)cfg->wl_path;
     if (cfg->real) {
         argv[ac++] = (char *)cfg->workload; /* run-real.sh NAME [ARGS] */
+    } else if (cfg->trace) {
+        argv[ac++] = "replay"; /* mini-trace replay ... PLAN */
+        argv[ac++] = "--free-at-end";
+        argv[ac++] = "--name";
+        argv[ac++] = (char *)cfg->workload;
     } else {
         argv[ac++] = "--scale";
         argv[ac++] = scale_s;
     }
-    if (cfg->threads > 0 && !cfg->real) {
+    if (cfg->threads > 0 && !cfg->real && !cfg->trace) {
         argv[ac++] = "--threads";
         argv[ac++] = threads_s;
     }
     for (int i = 0; i < cfg->nextra_args; i++)
         argv[ac++] = cfg->extra_args[i];
+    if (cfg->trace)
+        argv[ac++] = (char *)cfg->trace_plan;
     argv[ac] = NULL;
-    char **env = build_env(cfg, shm_fd);
+    char stats_all[PATH_MAX], stats_one[PATH_MAX];
+    const char *stats = stats_paths(cfg, stats_all, stats_one, sizeof(stats_all));
+    char **env = build_env(cfg, shm_fd, stats);
     int log_fd = open_log(cfg);
     int null_fd = open("/dev/null", O_RDWR | O_CLOEXEC);
     int go[2], st[2];
@@ -317,8 +390,16 @@ int runner_spawn_run(const struct runner_cfg *cfg, struct runner_result *r)
     r->wall_s = (double)(t1 - t0) / 1e9;
     r->user_s = (double)r->ru.ru_utime.tv_sec + (double)r->ru.ru_utime.tv_usec / 1e6;
     r->sys_s = (double)r->ru.ru_stime.tv_sec + (double)r->ru.ru_stime.tv_usec / 1e6;
+    /* The time in RUN: the workload's own total when it keeps one (every RUN period, also
+     * those shorter than the sampling interval), else the RUN period the sampler saw. */
     r->run_s = -1;
-    if (r->smp.run_start_ns > 0 && r->smp.run_end_ns > r->smp.run_start_ns)
+    uint64_t run_total =
+        r->smp.attached
+            ? atomic_load_explicit(&shm->phase_total_ns[BENCH_PHASE_RUN], memory_order_relaxed)
+            : 0;
+    if (run_total > 0)
+        r->run_s = (double)run_total / 1e9;
+    else if (r->smp.run_start_ns > 0 && r->smp.run_end_ns > r->smp.run_start_ns)
         r->run_s = (double)(r->smp.run_end_ns - r->smp.run_start_ns) / 1e9;
     r->ops = r->smp.last_ops;
     if (r->smp.attached) {
@@ -327,6 +408,9 @@ int runner_spawn_run(const struct runner_cfg *cfg, struct runner_result *r)
                                                            : sizeof(r->ops_unit) - 1);
         r->ops_unit[sizeof(r->ops_unit) - 1] = '\0';
     }
+
+    if (stats != NULL && exec_errno == 0)
+        stats_pick(stats_all, stats_one, (int)pid, r);
 
     munmap(shm, 4096);
     close(shm_fd);

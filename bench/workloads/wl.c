@@ -277,7 +277,13 @@ void wl_init(int argc, char **argv, const struct wl_spec *spec)
 
 void wl_phase(enum bench_phase phase)
 {
-    atomic_store_explicit(&wl.shm->phase_ns, wl_now_ns(), memory_order_relaxed);
+    /* The time spent in the phase being left, then the change (one writer: the main thread). */
+    uint64_t now = wl_now_ns();
+    uint32_t cur = atomic_load_explicit(&wl.shm->phase, memory_order_relaxed);
+    uint64_t since = atomic_load_explicit(&wl.shm->phase_ns, memory_order_relaxed);
+    if (cur < BENCH_NPHASES && now > since)
+        atomic_fetch_add_explicit(&wl.shm->phase_total_ns[cur], now - since, memory_order_relaxed);
+    atomic_store_explicit(&wl.shm->phase_ns, now, memory_order_relaxed);
     atomic_store_explicit(&wl.shm->phase, (uint32_t)phase, memory_order_release);
 }
 

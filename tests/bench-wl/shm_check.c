@@ -10,14 +10,21 @@
  *   - the phase workload passes through FREED and TRIMMED, with idle_ms and trim_idle_ms as
  *     given, live bytes in FREED between 5 % and 20 % of the peak (it frees a random 90 %),
  *     and the FREED phase lasting at least idle_ms;
- *   - a workload without MINI_BENCH_SHM runs just the same (private page, exit 0).
+ *   - a workload without MINI_BENCH_SHM runs just the same (private page, exit 0);
+ *   - every workload keeps its time in RUN (phase_total_ns), which the runner reports;
+ *   - the trace replay (`mini-trace replay --free-at-end` of a plan of a tiny trace recorded
+ *     under libmini) reports the same way: its name, ops = the plan's calls, live bytes > 0
+ *     during the replay and 0 at the end, RUN then DONE, its time in RUN.
  */
 #include "bench/include/benchproto.h"
 #include "tests/harness.h"
 
 #include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
 #include <sys/mman.h>
 #include <sys/wait.h>
+#include <unistd.h>
 
 #define BIN "build/bin/"
 
@@ -148,6 +155,7 @@ static void expect_churn(const char *prog, const char *const *args)
         expect_d_gt(t.phases[i], t.phases[i - 1], "%s phase order at %d", prog, i);
     expect_true(t.nphases >= 2 && t.phases[t.nphases - 1] == BENCH_PHASE_DONE, "%s phases seen: %d",
                 prog, t.nphases);
+    expect_u64_gt(t.end.phase_total_ns[BENCH_PHASE_RUN], 0, "%s time in RUN", prog);
 }
 
 TEST_BEGIN(small_churn)
@@ -223,6 +231,48 @@ TEST_BEGIN(phase)
     expect_d_le(t.live_freed_max * 5, t.live_max, "FREED live %lld of peak %lld",
                 (long long)t.live_freed_max, (long long)t.live_max);
     expect_d_ge((long long)(t.trimmed_ns - t.freed_ns), 150LL * 1000000, "FREED lasted");
+    expect_u64_ge(t.end.phase_total_ns[BENCH_PHASE_FREED], 150ULL * 1000000, "time in FREED");
+    expect_u64_gt(t.end.phase_total_ns[BENCH_PHASE_RUN], 0, "time in RUN (both periods)");
+}
+TEST_END
+
+/* A tiny trace recorded under libmini's shim (wl-small-churn), planned by mini-trace, replayed
+ * under this test's allocator (LD_PRELOAD of the environment: glibc or jemalloc). */
+TEST_BEGIN(trace_replay)
+{
+    char dir[] = "/tmp/shm-check-XXXXXX", cmd[1024], trc[256], plan[256];
+    require_true(mkdtemp(dir) != NULL, "mkdtemp");
+    snprintf(trc, sizeof(trc), "%s/t.trc", dir);
+    snprintf(plan, sizeof(plan), "%s/t.plan", dir);
+    test_skip_if(access("build/lib/libmini-preload.so", R_OK) != 0, "libmini-preload.so not built");
+    snprintf(cmd, sizeof(cmd),
+             "env -u MINI_BENCH_SHM LD_PRELOAD=build/lib/libmini-preload.so MINI_TRACE=%s " BIN
+             "wl-small-churn --scale 0.002 >/dev/null && " BIN "mini-trace plan %s %s "
+             ">/dev/null",
+             trc, trc, plan);
+    require_true(system(cmd) == 0, "record and plan: %s", cmd);
+    uint64_t ncalls = 0;
+    FILE *f = fopen(plan, "rb");
+    require_true(f != NULL && fseek(f, 32, SEEK_SET) == 0 && fread(&ncalls, 8, 1, f) == 1,
+                 "read the plan's call count");
+    fclose(f);
+    const char *a[] = {"replay", "--free-at-end", "--name", "trace-test", plan, NULL};
+    struct trace t;
+    run(&t, true, "mini-trace", a);
+    expect_true(WIFEXITED(t.status) && WEXITSTATUS(t.status) == 0, "exit status 0x%x", t.status);
+    expect_u64_eq(t.end.magic, BENCH_SHM_MAGIC, "magic");
+    expect_true(strcmp(t.end.workload, "trace-test") == 0, "name '%.32s'", t.end.workload);
+    expect_true(strcmp(t.end.ops_unit, "replayed calls") == 0, "unit '%.24s'", t.end.ops_unit);
+    expect_u64_gt(ncalls, 1000, "calls in the plan");
+    expect_u64_eq(t.ops_end, ncalls, "ops = the plan's calls");
+    expect_d_gt(t.live_max, 0, "live bytes during the replay");
+    expect_d_eq(t.live_end, 0, "live bytes at the end (--free-at-end)");
+    expect_d_eq(t.end.phase, BENCH_PHASE_DONE, "final phase");
+    expect_u64_gt(t.end.phase_total_ns[BENCH_PHASE_RUN], 0, "time in RUN");
+    for (int i = 1; i < t.nphases; i++)
+        expect_d_gt(t.phases[i], t.phases[i - 1], "phase order at %d", i);
+    snprintf(cmd, sizeof(cmd), "rm -rf %s", dir);
+    expect_d_eq(system(cmd), 0, "clean up %s", dir);
 }
 TEST_END
 
@@ -238,5 +288,5 @@ TEST_END
 int main(int argc, char **argv)
 {
     return TEST_MAIN(argc, argv, small_churn, prodcons, server_sim, false_sharing, frag, size_sweep,
-                     realloc_growth, phase, no_shm);
+                     realloc_growth, phase, no_shm, trace_replay);
 }

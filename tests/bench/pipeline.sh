@@ -52,6 +52,13 @@ else
 fi
 for a in "${avail[@]}"; do
     t_check "report: $a row in the testwl table" grep -qE "^\| $a \| [0-9.]+ " "$r" -- "$(grep -A8 '### testwl$' "$r")"
+    t_check "report: $a in the every-allocator table" grep -qE "^\| $a \| [0-9.]+x \([0-9]+\) \|" "$r" -- "$(grep -A10 '### Every allocator' "$r")"
+done
+for a in libmini libmini-dyn; do
+    [[ " ${avail[*]} " == *" $a "* ]] || continue
+    n=$(ls "$out"/mini-stats/testwl-$a-[0-9]*.json 2>/dev/null | wc -l)
+    t_check "$a: counters of every testwl run in mini-stats/" [ "$n" -eq 2 ] -- "$n files: $(ls "$out/mini-stats" 2>&1)"
+    t_check "report: $a counters in the testwl section"         bash -c "awk '\$0 == \"### testwl\" { on = 1; next } /^###? / { on = 0 } on' '$r' | grep -qE '^\| $a \| [0-9]+ / [0-9]+ \|'"         -- "$(grep -A30 '### testwl$' "$r" | grep -i counters)"
 done
 for p in normalised-time normalised-peak-rss normalised-faults normalised-frag timeline-testwl reclaim-testwl timeline-testwl-mt; do
     t_check "plot $p.png" [ -s "$out/plots/$p.png" ] -- "missing (gnuplot log: $(tail -3 "$out/plots/gnuplot.log" 2>&1))"

@@ -3,7 +3,9 @@
 
 Run as `python3 bench/workloads/real/py-alloc.py [SCALE]` (see py-alloc.cmd, which also sets
 PYTHONMALLOC=malloc so that every object comes from the allocator under test instead of
-CPython's own small-object arenas). SCALE (default 1.0) scales the number of rounds. Each
+CPython's own small-object arenas). SCALE (default 1.0) scales the work: 6 * SCALE rounds of
+60000 records (at least one round; below SCALE 1/6 the one round has 360000 * SCALE records,
+at least 500, so that a small SCALE gives a short allocation trace). Each
 round builds a dict of records (strings, tuples, small lists), grows strings by joins and
 slices, deletes a scattered part of the dict, rebuilds lists from what is left and sorts them;
 a long-lived cache keeps part of every round, so the heap has long and short lifetimes mixed.
@@ -17,25 +19,25 @@ def lcg(state):
     return (state * 6364136223846793005 + 1442695040888963407) & 0xFFFFFFFFFFFFFFFF
 
 
-def one_round(r, cache):
+def one_round(r, count, cache):
     state = r + 1
     table = {}
-    for i in range(60000):
+    for i in range(count):
         state = lcg(state)
         n = 8 + (state >> 33) % 120
         key = "k%d-%d" % (r, i)
         table[key] = (i, "x" * n, [i, n, key[-3:]], {"n": n})
     # Grow some strings by joining pieces, cut others by slicing.
-    for i in range(0, 60000, 3):
+    for i in range(0, count, 3):
         key = "k%d-%d" % (r, i)
         rec = table[key]
         table[key] = (rec[0], "".join([rec[1], rec[2][2] * 10, str(rec[0])]), rec[2], rec[3])
-    for i in range(1, 60000, 3):
+    for i in range(1, count, 3):
         key = "k%d-%d" % (r, i)
         rec = table[key]
         table[key] = (rec[0], rec[1][: 1 + rec[0] % 7], rec[2], rec[3])
     # Delete a scattered 40 %.
-    for i in range(60000):
+    for i in range(count):
         if (i * 2654435761) % 5 < 2:
             del table[f"k{r}-{i}"]
     # Lists rebuilt from what is left, sorted two ways.
@@ -60,11 +62,15 @@ def main():
         if not scale > 0:
             sys.exit("py-alloc.py: bad SCALE '%s' (want a number > 0)" % sys.argv[1])
     rounds = max(1, round(6 * scale))
+    count = max(500, min(60000, round(360000 * scale)))
     cache = []
     total = 0
     for r in range(rounds):
-        total += one_round(r, cache)
-    print("py-alloc rounds=%d checksum=%d cached=%d" % (rounds, total, sum(map(len, cache))))
+        total += one_round(r, count, cache)
+    print(
+        "py-alloc rounds=%d records=%d checksum=%d cached=%d"
+        % (rounds, count, total, sum(map(len, cache)))
+    )
 
 
 if __name__ == "__main__":

@@ -7,13 +7,20 @@
 -- pattern, sorted and grouped (the sorter allocates its own buffers), then the table is
 -- rebuilt by VACUUM and dropped. No random functions: every run does the same work. The
 -- output is a few checksums, the same for every allocator.
+--
+-- The parameter @scale (default 1.0; `sqlite3 :memory: -cmd ".parameter set @scale 0.05"`, which
+-- is what `run-real.sh sqlite 0.05` does) scales the number of rows: 120000 * @scale items,
+-- refilled up to 1.4 times that.
 PRAGMA cache_size = -400000;
+-- The size first: PRAGMA temp_store drops the temp database, where the CLI keeps @scale.
+CREATE TABLE size(n INTEGER);
+INSERT INTO size VALUES (max(100, CAST(120000 * coalesce(@scale, 1.0) AS INTEGER)));
 PRAGMA temp_store = MEMORY;
 CREATE TABLE item(id INTEGER PRIMARY KEY, grp INTEGER, name TEXT, body TEXT);
 CREATE TABLE tag(item_id INTEGER, tag TEXT);
 
--- 120000 items with bodies of 20..400 bytes.
-WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < 120000)
+-- 120000 items (at scale 1) with bodies of 20..400 bytes.
+WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < (SELECT n FROM size))
 INSERT INTO item
 SELECT i, (i * 7919) % 1009, printf('item-%07d', (i * 104729) % 1000003),
        printf('%.*c', 20 + (i * 31) % 381, char(97 + i % 26))
@@ -43,7 +50,8 @@ SELECT 'tags', count(*), sum(length(tag)) FROM
 SELECT 'names', count(DISTINCT name), max(name) FROM (SELECT name FROM item ORDER BY body, name);
 
 -- Refill what was deleted, with new sizes, then rebuild and drop.
-WITH RECURSIVE n(i) AS (SELECT 120001 UNION ALL SELECT i + 1 FROM n WHERE i < 168000)
+WITH RECURSIVE n(i) AS (SELECT (SELECT n FROM size) + 1 UNION ALL SELECT i + 1 FROM n
+                        WHERE i < (SELECT n * 7 / 5 FROM size))
 INSERT INTO item
 SELECT i, i % 1009, printf('new-%07d', i), printf('%.*c', 50 + (i * 17) % 500, 'n') FROM n;
 SELECT 'items', count(*), sum(length(body)) FROM item;
@@ -51,3 +59,4 @@ VACUUM;
 SELECT 'after vacuum', count(*), sum(length(body)) FROM item;
 DROP TABLE tag;
 DROP TABLE item;
+DROP TABLE size;
