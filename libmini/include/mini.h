@@ -136,7 +136,7 @@ typedef struct mini_stats {
     uint64_t n_mprotect;
     uint64_t n_madvise;
     uint64_t n_trim;           /* times a heap top was given back */
-    uint64_t bytes_purged;     /* bytes given back with madvise, cumulative */
+    uint64_t bytes_purged;     /* bytes of the ranges given to madvise, cumulative */
     uint64_t bytes_trimmed;    /* bytes given back by shrinking heaps, cumulative */
     uint64_t n_lock_contended; /* arena lock acquisitions that had to wait */
     uint64_t dirty;            /* the part of `free` in whole pages waiting to be purged */

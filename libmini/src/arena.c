@@ -259,32 +259,34 @@ struct mini_arena *mini_arena_of(const mini_chunk_t *c)
 
 /* ---- Purging --------------------------------------------------------------------------- */
 
-/* madvise the whole pages inside free chunk c; returns the bytes given back. */
-static size_t purge_pages(struct mini_arena *a, mini_chunk_t *c)
+static bool purge_range(struct mini_arena *a, uintptr_t s, uintptr_t e)
 {
-    uintptr_t s;
-    size_t len = mini_chunk_purge_span(c, &s);
-    if (len == 0 || mini_os_purge((void *)s, len) != 0)
-        return 0;
+    if (e <= s)
+        return true;
+    if (mini_os_purge((void *)s, e - s) != 0)
+        return false;
     a->n_purge++;
-    a->bytes_purged += len;
-    return len;
+    a->bytes_purged += e - s;
+    return true;
 }
 
-/* Purge free chunk x, which is in a bin: it becomes PURGED (and no longer DIRTY). */
+/* Purge free chunk x, which is in a bin: its dirty hole, in one madvise; it becomes PURGED (and
+ * no longer DIRTY). Returns the bytes given back. */
 static size_t purge_binned(struct mini_arena *a, mini_chunk_t *x)
 {
-    size_t len = purge_pages(a, x);
-    if (len) {
-        size_t h = chunk_head(x);
-        if (h & MINI_DIRTY) {
-            a->dirty_bytes -= len;
-            mini_bin_undirty(a, x);
-        }
-        chunk_set_head(x, (h & ~MINI_DIRTY) | MINI_PURGED);
-        a->purged_bytes += len;
+    uintptr_t lo;
+    size_t dlen = mini_chunk_dirty_part(x, &lo);
+    if (dlen == 0 || !purge_range(a, lo, lo + dlen))
+        return 0;
+    size_t h = chunk_head(x);
+    if (h & MINI_DIRTY) {
+        a->dirty_bytes -= dlen;
+        mini_bin_undirty(a, x);
     }
-    return len;
+    x->dlo = x->dhi = lo;
+    chunk_set_head(x, (h & ~MINI_DIRTY) | MINI_PURGED);
+    a->purged_bytes += dlen;
+    return dlen;
 }
 
 size_t mini_arena_purge(struct mini_arena *a, bool all)
@@ -361,9 +363,15 @@ static void split_rest(struct mini_arena *a, mini_chunk_t *v, size_t c, size_t v
     bool aged = (chunk_head(v) & MINI_DIRTY) != 0; /* v came out of a bin dirty */
     uint64_t age = aged ? v->dirty_ns : 0;
     size_t vh = chunk_head(v);
+    uintptr_t dlo;
+    size_t dlen = mini_chunk_dirty_part(v, &dlo); /* before r's header lands on v's fields */
+    uintptr_t vs_lo;
+    if (mini_chunk_purge_span(v, &vs_lo) == 0)
+        dlen = 0, dlo = 0; /* too small to have a hole: r is too small to have pages either */
     chunk_set_head(v, c | MINI_CINUSE | (vh & MINI_POOLED));
     mini_mark_prev_inuse(r);
-    mini_set_free(r, rs, vh & (MINI_POOLED | MINI_PURGED));
+    mini_set_free(r, rs, vh & MINI_POOLED);
+    mini_chunk_set_dirty(r, dlo, dlo + dlen); /* the part of the hole that falls in r */
     mini_bin_insert(a, r);
     if (aged)
         mini_bin_age(a, r, age);
@@ -507,9 +515,12 @@ void mini_arena_free(struct mini_arena *a, mini_chunk_t *c)
                        chunk2mem(c));
     a->out_bytes -= sz;
     a->n_free++;
-    /* The block's own pages [cs, ce) are dirty; merged neighbours may be purged already. */
-    uintptr_t cs = (uintptr_t)c, ce = cs + sz;
-    bool prev_dirty = false, next_dirty = false;
+    /* The freed block's pages are dirty (with the pages it shares with its neighbours); a
+     * merged neighbour may be (partly) purged already: the merged chunk's dirty hole is the
+     * hull of these. */
+    uintptr_t page = mini_global.page;
+    uintptr_t dlo = mini_align_down((uintptr_t)c, page),
+              dhi = mini_align_up((uintptr_t)c + sz, page);
     uint64_t oldest = UINT64_MAX; /* a merged block keeps the oldest purge age of its parts */
     if (!mini_prev_inuse(c)) {
         size_t ps = chunk_foot(c);
@@ -517,7 +528,10 @@ void mini_arena_free(struct mini_arena *a, mini_chunk_t *c)
         if (MINI_UNLIKELY(ps < MINI_MIN_CHUNK || (ps & (MINI_ALIGN - 1)) || chunk_size(p) != ps ||
                           chunk_cinuse(p)))
             mini_fatal_ptr("free", "corrupted heap: size vs. prev_size", chunk2mem(c));
-        prev_dirty = !chunk_purged(p);
+        uintptr_t plo;
+        size_t plen = mini_chunk_dirty_part(p, &plo);
+        if (plen && plo < dlo)
+            dlo = plo;
         oldest = waiting_since(p);
         mini_bin_remove(a, p);
         c = p;
@@ -533,7 +547,10 @@ void mini_arena_free(struct mini_arena *a, mini_chunk_t *c)
         return;
     }
     if (!chunk_cinuse(next)) {
-        next_dirty = !chunk_purged(next);
+        uintptr_t nlo;
+        size_t nlen = mini_chunk_dirty_part(next, &nlo);
+        if (nlen && nlo + nlen > dhi)
+            dhi = nlo + nlen;
         uint64_t w = waiting_since(next);
         if (w < oldest)
             oldest = w;
@@ -543,28 +560,13 @@ void mini_arena_free(struct mini_arena *a, mini_chunk_t *c)
     mini_set_free(c, sz, pooled); /* the boundary tag tells the next chunk that c is free */
     if (mini_pool_release_if_empty(a, c))
         return;
-    long pt = mini_opt(MINI_OPT_PURGE_THRESHOLD);
-    if (pt >= 0 && sz >= (size_t)pt && mini_opt(MINI_OPT_PURGE_DELAY) == 0) {
-        /* Purge only what is newly dirty: the freed block's pages (with the pages it shares
-         * with its neighbours) and any neighbour that was not purged yet. */
-        uintptr_t is;
-        size_t ilen = mini_chunk_purge_span(c, &is);
-        uintptr_t ie = is + ilen, page = mini_global.page;
-        uintptr_t ds = prev_dirty ? is : mini_align_down(cs, page);
-        uintptr_t de = next_dirty ? ie : mini_align_up(ce, page);
-        if (ds < is)
-            ds = is;
-        if (de > ie)
-            de = ie;
-        if (ilen && (de <= ds || mini_os_purge((void *)ds, de - ds) == 0)) {
-            if (de > ds) {
-                a->n_purge++;
-                a->bytes_purged += de - ds;
-            }
-            chunk_set_head(c, chunk_head(c) | MINI_PURGED);
-        }
-    }
+    mini_chunk_set_dirty(c, dlo, dhi);
     mini_bin_insert(a, c);
+    /* MINI_PURGE_DELAY=0: at once, the dirty hole alone. */
+    if ((chunk_head(c) & MINI_DIRTY) && mini_opt(MINI_OPT_PURGE_DELAY) == 0) {
+        purge_binned(a, c);
+        return;
+    }
     if (oldest < UINT64_MAX)
         mini_bin_age(a, c, oldest);
 }

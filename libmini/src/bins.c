@@ -86,6 +86,37 @@ size_t mini_chunk_purge_span(const mini_chunk_t *c, uintptr_t *start)
     return purge_span(c, chunk_size(c), start);
 }
 
+/* The dirty hole of a chunk of sz bytes, clipped to its span; 0 when it has no span (a chunk
+ * that small has no hole fields either). */
+static inline size_t dirty_part(const mini_chunk_t *c, size_t sz, uintptr_t *lo)
+{
+    uintptr_t s;
+    size_t len = purge_span(c, sz, &s);
+    *lo = s;
+    if (len == 0)
+        return 0;
+    uintptr_t l = c->dlo > s ? c->dlo : s, h = c->dhi < s + len ? c->dhi : s + len;
+    *lo = l;
+    return h > l ? h - l : 0;
+}
+
+size_t mini_chunk_dirty_part(const mini_chunk_t *c, uintptr_t *lo)
+{
+    return dirty_part(c, chunk_size(c), lo);
+}
+
+void mini_chunk_set_dirty(mini_chunk_t *c, uintptr_t lo, uintptr_t hi)
+{
+    uintptr_t s;
+    size_t len = purge_span(c, chunk_size(c), &s);
+    if (len == 0)
+        return;
+    c->dlo = lo > s ? lo : s;
+    c->dhi = hi < s + len ? hi : s + len;
+    if (c->dhi < c->dlo)
+        c->dhi = c->dlo;
+}
+
 MINI_COLD static void corrupted(const char *what, const mini_chunk_t *c)
 {
     mini_fatal("corrupted free list", what, (uintptr_t)c);
@@ -145,32 +176,44 @@ void mini_bin_undirty(struct mini_arena *a, mini_chunk_t *c)
 static void account_in(struct mini_arena *a, mini_chunk_t *c, size_t sz)
 {
     a->bin_bytes += sz;
-    uintptr_t s;
-    chunk_set_head(c, chunk_head(c) & ~MINI_DIRTY);
-    if (chunk_purged(c)) {
-        a->purged_bytes += purge_span(c, sz, &s);
+    size_t h = chunk_head(c) & ~(MINI_DIRTY | MINI_PURGED);
+    uintptr_t s, lo;
+    size_t len = purge_span(c, sz, &s);
+    if (len == 0) {
+        chunk_set_head(c, h);
         return;
     }
-    /* A chunk big enough to purge is DIRTY and starts its purge delay now (arena.c). */
-    long pt = mini_opt(MINI_OPT_PURGE_THRESHOLD);
-    size_t span;
-    if (pt >= 0 && sz >= (size_t)pt && sz > MINI_FREE_META && (span = purge_span(c, sz, &s))) {
-        chunk_set_head(c, chunk_head(c) | MINI_DIRTY);
-        a->dirty_bytes += span;
-        dirty_link(a, c, mini_coarse_ns());
+    size_t dlen = dirty_part(c, sz, &lo);
+    a->purged_bytes += len - dlen;
+    if (dlen == 0) {
+        chunk_set_head(c, h | MINI_PURGED);
+        return;
     }
+    /* A chunk big enough to purge with a dirty hole is DIRTY, and starts its purge delay now
+     * (arena.c). */
+    long pt = mini_opt(MINI_OPT_PURGE_THRESHOLD);
+    if (pt >= 0 && sz >= (size_t)pt) {
+        h |= MINI_DIRTY;
+        a->dirty_bytes += dlen;
+        chunk_set_head(c, h);
+        dirty_link(a, c, mini_coarse_ns());
+        return;
+    }
+    chunk_set_head(c, h);
 }
 
 static void account_out(struct mini_arena *a, mini_chunk_t *c, size_t sz)
 {
     a->bin_bytes -= sz;
-    size_t h = chunk_head(c);
-    uintptr_t s;
-    if (chunk_purged(c))
-        a->purged_bytes -= purge_span(c, sz, &s);
+    uintptr_t s, lo;
+    size_t len = purge_span(c, sz, &s);
+    if (len == 0)
+        return;
+    size_t dlen = dirty_part(c, sz, &lo);
+    a->purged_bytes -= len - dlen;
     /* DIRTY stays set: the caller rewrites the head, and may want to know (split_rest). */
-    if (h & MINI_DIRTY) {
-        a->dirty_bytes -= purge_span(c, sz, &s);
+    if (chunk_head(c) & MINI_DIRTY) {
+        a->dirty_bytes -= dlen;
         dirty_unlink(a, c);
     }
 }

@@ -67,13 +67,16 @@ static void walk_segment(const struct mini_arena *a, uintptr_t start, uintptr_t 
                 fail(a, "two free chunks next to each other", c);
             w->nfree++;
             w->free_bytes += sz;
-            uintptr_t s;
-            if (chunk_purged(c))
-                w->purged_bytes += mini_chunk_purge_span(c, &s);
+            uintptr_t s, lo;
+            size_t len = mini_chunk_purge_span(c, &s);
+            size_t dlen = len ? mini_chunk_dirty_part(c, &lo) : 0;
+            w->purged_bytes += len - dlen;
+            if (!!chunk_purged(c) != (len && dlen == 0))
+                fail(a, "PURGED flag disagrees with the dirty hole", c);
             if (chunk_head(c) & MINI_DIRTY) {
                 if (chunk_purged(c))
                     fail(a, "chunk both DIRTY and PURGED", c);
-                w->dirty_bytes += mini_chunk_purge_span(c, &s);
+                w->dirty_bytes += dlen;
             }
         }
         prev = c;

@@ -28,6 +28,9 @@
  *              | fd_size, bk_size: same-size chain (large bins)|
  *              | dirty_ns, dnext, dprev: DIRTY chunks only: age |
  *              |   and links of the arena's dirty LRU list     |
+ *              | dlo, dhi: the dirty hole (chunks with a whole  |
+ *              |   page inside): pages that may be resident;   |
+ *              |   every other page inside was purged          |
  *              .      (unused; whole pages here may be purged) .
  *     next  -> +-----------------------------------------------+
  *              | next->prev_foot = size  <- the boundary tag    |
@@ -53,7 +56,11 @@
  *   bit 2, by context (the chunk's address tells which: large chunks are in no heap segment):
  *   MMAPPED  (in use, large) this chunk has its own mapping
  *   CACHED   (in use, in a heap) this chunk sits in a thread cache: freed by the program
- *   PURGED   (free, in a heap) the whole pages inside this chunk were given back with madvise
+ *   PURGED   (free, in a heap) all the whole pages inside this chunk were given back with
+ *            madvise: its dirty hole [dlo, dhi) is empty. A free chunk may also be partly
+ *            purged: a merge's hole is the hull of its parts' holes and the freed block's own
+ *            pages, a split keeps the part of the hole that falls in the rest, and a purge
+ *            gives back the hole alone, in one madvise
  *   POOLED   the chunk lives in an mmap'd pool (its pool header is at chunk & ~(POOL_SIZE-1))
  *
  * Invariants (checked by mini_check_heap):
@@ -80,7 +87,7 @@
 #define MINI_MIN_CHUNK 32u /* header + two links */
 #define MINI_FENCE     16u /* the fencepost closing a segment */
 /* Bytes at the start of a free chunk that hold its header and links: never purged. */
-#define MINI_FREE_META 80u
+#define MINI_FREE_META 96u
 
 #define MINI_BIT0    ((size_t)1) /* never set on an in-use chunk */
 #define MINI_DIRTY   ((size_t)1) /* free chunks in bins: counted as dirty */
@@ -100,6 +107,7 @@ typedef struct mini_chunk {
     struct mini_chunk *bk_size;
     uint64_t dirty_ns;                /* DIRTY chunks only: when it became dirty */
     struct mini_chunk *dnext, *dprev; /* DIRTY chunks only: the arena's dirty list */
+    uintptr_t dlo, dhi;               /* free chunks with whole pages: the dirty hole */
 } mini_chunk_t;
 
 static inline size_t chunk_head(const mini_chunk_t *c)

@@ -107,6 +107,7 @@ void mini_heap_close_top(struct mini_arena *a)
     mini_chunk_t *fence = chunk_plus(t, fs);
     chunk_set_head(fence, MINI_FENCE | MINI_CINUSE | (chunk_head(t) & MINI_POOLED));
     mini_set_free(t, fs, chunk_head(t) & MINI_POOLED);
+    mini_chunk_set_dirty(t, MINI_ALL_DIRTY); /* the top's pages may all be resident */
     a->top = NULL;
     if (chunk_pooled(t))
         mini_pool_of((uintptr_t)t)->closed = true;

@@ -338,8 +338,15 @@ mini_chunk_t *mini_bin_take(struct mini_arena *a, size_t c);
 void mini_bin_age(struct mini_arena *a, mini_chunk_t *c, uint64_t age);
 /* Take DIRTY chunk c out of the dirty list (it was purged). */
 void mini_bin_undirty(struct mini_arena *a, mini_chunk_t *c);
-/* The whole pages inside free chunk c that a purge gives back: length, and start in *start. */
+/* The whole pages inside free chunk c (past its header and links): length, start in *start. */
 size_t mini_chunk_purge_span(const mini_chunk_t *c, uintptr_t *start);
+/* Free chunk c's dirty hole, clipped to its span: length, start in *lo (0: all purged, or no
+ * whole page inside). */
+size_t mini_chunk_dirty_part(const mini_chunk_t *c, uintptr_t *lo);
+/* Set free chunk c's dirty hole to [lo, hi) (clipped to its span; nothing for a chunk without a
+ * whole page inside; MINI_ALL_DIRTY: the whole span). Not while c is in a bin. */
+void mini_chunk_set_dirty(mini_chunk_t *c, uintptr_t lo, uintptr_t hi);
+#define MINI_ALL_DIRTY 0, UINTPTR_MAX
 
 /* ---- heap.c ------------------------------------------------------------------------------ */
 /* The top chunk never gets smaller than this, so that it can always be closed. */

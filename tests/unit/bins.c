@@ -11,6 +11,7 @@ static mini_chunk_t *mk(size_t off, size_t sz)
 {
     mini_chunk_t *c = (mini_chunk_t *)(buf + off);
     c->head = sz;
+    mini_chunk_set_dirty(c, MINI_ALL_DIRTY);
     return c;
 }
 

@@ -145,6 +145,33 @@ TEST_BEGIN(test_mini_trim_purges_small_free_blocks)
 }
 TEST_END
 
+TEST_BEGIN(test_purge_only_what_is_dirty)
+{
+    t_isolate();
+    mini_option_set(MINI_OPT_PURGE_DELAY, 0); /* at free */
+    char *a = mini_malloc(100000), *b = mini_malloc(20000), *c = mini_malloc(100000);
+    char *g = mini_malloc(5000);
+    memset(a, 1, 100000);
+    memset(b, 1, 20000);
+    memset(c, 1, 100000);
+    mini_free(a);
+    mini_free(c);
+    mini_stats_t s0, s1;
+    mini_stats_get(&s0, sizeof(s0));
+    mini_free(b); /* merges with two purged neighbours */
+    mini_stats_get(&s1, sizeof(s1));
+    uint64_t given = s1.bytes_purged - s0.bytes_purged;
+    expect_u64_le(given, 20000 + 2 * 4096, "only b's pages (and the two it shares)");
+    expect_u64_ge(given, 16384, "b's own pages");
+    expect_u64_eq(s1.dirty, 0, "");
+    uintptr_t s = ((uintptr_t)a + 96 + 4095) & ~(uintptr_t)4095;
+    uintptr_t e = ((uintptr_t)c + 100000 - 16) & ~(uintptr_t)4095;
+    expect_zu_eq(t_resident_pages((void *)s, e - s), 0, "the whole merged block is purged");
+    mini_free(g);
+    mini_check_heap();
+}
+TEST_END
+
 /* Many 8 KiB blocks; returns how many. */
 static int fill_heap(char **p, int n)
 {
@@ -186,5 +213,6 @@ int main(int argc, char **argv)
     return TEST_MAIN(argc, argv, test_malloc1_grows_break_by_132k, test_free_gives_back_the_top,
                      test_trim_threshold_never_then_mini_trim,
                      test_purge_whole_pages_inside_free_blocks, test_purge_after_delay,
-                     test_mini_trim_purges_small_free_blocks, test_purge_ratio);
+                     test_mini_trim_purges_small_free_blocks, test_purge_ratio,
+                     test_purge_only_what_is_dirty);
 }
