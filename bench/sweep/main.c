@@ -8,7 +8,9 @@
  * 77 refused (not root, no cgroup v1 memory controller with memsw, swap cannot be created,
  * another experiment holds the settings journal): one line "mini-sweep: refused: REASON" and
  * session.json with state "refused". Killed by SIGINT/SIGTERM: the settings are restored by
- * vmctl's handler first, and session.json keeps the state "running".
+ * vmctl's handler first, and session.json keeps the state "running". Killed by SIGKILL: the
+ * settings stay changed until the next experiment starts (or `mini-sweep --restore`) and
+ * replays the journal.
  */
 #include "bench/sweep/sweep.h"
 
@@ -73,7 +75,9 @@ static const char *const help =
     "  --squeeze-free SIZE      free memory left by the hugetlb squeeze of global runs (1G)\n"
     "  --timeout S              per run (60 reduced, 120 full); --budget S for the whole sweep\n"
     "  --journal PATH           the settings journal (default " VMCTL_DEFAULT_JOURNAL ")\n"
-    "  --dry-run                plan, write the scenarios and run the model; no real run\n";
+    "  --dry-run                plan, write the scenarios and run the model; no real run\n"
+    "  --restore                only put back what an experiment killed by SIGKILL left changed\n"
+    "                           (replays the journal; every sweep also does so when it starts)\n";
 
 static uint64_t parse_size(const char *opt, const char *v)
 {
@@ -185,6 +189,7 @@ int main(int argc, char **argv)
         {"oc", NULL}, {"swappiness", NULL}, {"swaps", NULL}, {"global", NULL}, {"workloads", NULL}};
     uint64_t limit = 0, swap_size = SW_GIB, reserve = 0;
     int timeout = 0, budget = 0;
+    bool restore_only = false;
     S.out = "results/sweep";
     S.ratio = 50;
     S.model = true;
@@ -206,6 +211,10 @@ int main(int argc, char **argv)
         }
         if (strcmp(a, "--dry-run") == 0) {
             S.dry_run = true;
+            continue;
+        }
+        if (strcmp(a, "--restore") == 0) {
+            restore_only = true;
             continue;
         }
         if (strncmp(a, "--", 2) != 0)
@@ -255,6 +264,24 @@ int main(int argc, char **argv)
             budget = parse_int(a, v, 1, 86400);
         else
             usage_error("unknown option '%s' (try --help)", a);
+    }
+    if (restore_only) {
+        /* vmctl_begin() replays a journal left non-empty by a killed experiment. */
+        struct stat st;
+        bool stale = stat(S.journal, &st) == 0 && st.st_size > 0;
+        if (geteuid() != 0) {
+            fprintf(stderr, "mini-sweep: refused: --restore needs root\n");
+            return 77;
+        }
+        if (vmctl_begin(S.journal) != 0) {
+            fprintf(stderr, "mini-sweep: refused: %s\n", vmctl_error());
+            return 77;
+        }
+        vmctl_restore();
+        printf(stale ? "mini-sweep: restored the settings an interrupted experiment left (%s)\n"
+                     : "mini-sweep: nothing to restore (%s is empty)\n",
+               S.journal);
+        return 0;
     }
     char err[512];
     S.swap_size = swap_size;

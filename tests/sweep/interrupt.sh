@@ -8,7 +8,7 @@
 #   crash      a workload that dies of SIGSEGV: the sweep records "crashed", goes on, exits 1
 #   segv       the driver itself dies of SIGSEGV in the middle of a run
 #   sigkill    the driver is SIGKILLed: the settings stay changed until the next sweep starts
-#              and repairs them from the journal
+#              and repairs them from the journal (sigkill-restore: until mini-sweep --restore)
 # After each: vm.overcommit_memory / ratio / swappiness / nr_hugepages, the swap file, the
 # sweep's memory cgroups and scratch files are as before, the journal is empty, and the
 # workload's processes are gone. Root only (exit 77 otherwise); about 20 s.
@@ -19,7 +19,7 @@ here=$(cd "$(dirname "$0")" && pwd)
 . "$here/lib.sh"
 need_root_cgroup
 journal=/var/tmp/libmini-vmctl.journal
-if [ -e "$journal" ] && ! flock -n "$journal" true; then
+if [ -e "$journal" ] && ! flock -n "$journal" true || ! repair_stale_journal "$bin" "$journal"; then
     echo "skipped: another experiment holds $journal (a sweep or make validate-model is running)"
     exit 77
 fi
@@ -56,7 +56,7 @@ mid_run() {
 same_settings() {
     local now
     now=$(settings)
-    [ "$now" = "$before" ] || { echo "    before: $before"; echo "    after:  $now"; return 1; }
+    [ "$now" = "$before" ] || { echo "    $(settings_diff "$before" "$now")"; return 1; }
 }
 
 journal_empty() { [ ! -s "$journal" ]; }
@@ -93,11 +93,19 @@ interrupted() {
     if [ "$sig" = KILL ]; then
         check "$name: settings still changed after SIGKILL" "nothing was left to repair" \
             test -s "$journal"
-        # The next sweep repairs them first (one tiny real run: overask-ram, mode 0, no swap).
-        "$bin/mini-sweep" --out "$tmp/repair" --oc 0 --swaps none --workloads overask-ram \
-            --allocs glibc --no-model >"$tmp/repair.log" 2>&1
-        check "$name: the next sweep repaired the settings" "no repair message" \
-            grep -q "repairing settings" "$tmp/repair.log"
+        if [ "$name" = sigkill-restore ]; then
+            # mini-sweep --restore replays the journal and nothing else.
+            "$bin/mini-sweep" --restore >"$tmp/repair.log" 2>&1
+            local rrc=$?
+            check "$name: --restore exits 0 and says so" "rc $rrc: $(tr '\n' ' ' <"$tmp/repair.log")" \
+                grep -q "restored the settings an interrupted experiment left" "$tmp/repair.log"
+        else
+            # The next sweep repairs them first (one tiny real run: overask-ram, mode 0, no swap).
+            "$bin/mini-sweep" --out "$tmp/repair" --oc 0 --swaps none --workloads overask-ram \
+                --allocs glibc --no-model >"$tmp/repair.log" 2>&1
+            check "$name: the next sweep repaired the settings" "no repair message" \
+                grep -q "repairing settings" "$tmp/repair.log"
+        fi
     fi
     check "$name: every setting is back" "settings differ" same_settings
     check "$name: journal empty" "$journal is not empty" journal_empty
@@ -112,6 +120,10 @@ interrupted sigint INT 130
 interrupted sigterm TERM 143 --wl-path "$tmp/sleeper"
 interrupted segv SEGV 139 --wl-path "$tmp/sleeper"
 interrupted sigkill KILL 137 --wl-path "$tmp/sleeper"
+interrupted sigkill-restore KILL 137 --wl-path "$tmp/sleeper"
+"$bin/mini-sweep" --restore >"$tmp/restore2.log" 2>&1
+check "--restore with nothing to restore" "$(cat "$tmp/restore2.log")" \
+    grep -q "nothing to restore" "$tmp/restore2.log"
 
 # A crashing workload: the sweep goes on, records it, exits 1, restores everything.
 "$bin/mini-sweep" --out "$tmp/crash" "${common[@]}" --wl-path "$tmp/crasher" >"$tmp/crash.log" 2>&1

@@ -7,6 +7,10 @@
 #                                                    cgroup v1 memory controller with memsw
 #   settings                                         the VM settings the sweep touches, one line
 #                                                    each, to compare before and after
+#   settings_diff BEFORE AFTER                       the lines that differ, on one line
+#   repair_stale_journal BIN JOURNAL                 put back what a SIGKILLed experiment left
+#                                                    (mini-sweep --restore) before "before" is
+#                                                    taken; 1 if the journal is held by a run
 
 SUITE=${MINI_TEST_SUITE:-$(basename "$0" .sh)}
 n_pass=0 n_fail=0 n_skip=0
@@ -58,4 +62,16 @@ settings() {
     echo "swap files: $(tail -n +2 /proc/swaps | awk '{print $1}' | grep libmini-sweep | tr '\n' ' ')"
     echo "sweep cgroups: $(cd /sys/fs/cgroup/memory && ls -d libmini-sweep-* 2>/dev/null | tr '\n' ' ')"
     echo "scratch files: $(ls /var/tmp/libmini-sweep.swap /var/tmp/libmini-sweep.data 2>/dev/null | tr '\n' ' ')"
+}
+
+settings_diff() {
+    diff <(echo "$1") <(echo "$2") | grep '^[<>]' | sed 's/^</before:/; s/^>/after:/' | tr '\n' ' '
+}
+
+repair_stale_journal() {
+    local bin=$1 journal=$2
+    [ -s "$journal" ] || return 0
+    flock -n "$journal" true || return 1
+    echo "  note: $journal was left non-empty by a killed experiment; mini-sweep --restore"
+    "$bin/mini-sweep" --restore --journal "$journal" | sed 's/^/    /'
 }
