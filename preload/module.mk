@@ -54,7 +54,7 @@ UNINSTALL_EXTRA += $(DESTDIR)$(LIBDIR)/libmini-preload.so $(DESTDIR)$(BINDIR)/mi
 # LD_PRELOAD. Shell tests print "mini-test: P passed, F failed, S skipped".
 
 PT := $(B)/tests/preload
-PT_C := symbols early dlopen threads forkexec signals exitthreads churn
+PT_C := symbols early dlopen threads forkexec signals exitthreads churn statsburst
 PT_CXX := cxx_ops stl
 PT_LIBS := libearly libplugin
 PRELOAD_SO := $(B)/lib/libmini-preload.so
@@ -104,7 +104,7 @@ $(foreach t,symbols early dlopen forkexec signals,\
 $(eval $(call add_test,preload/cxx,120,-,$(PT_ENV) $(PT)/cxx_ops))
 $(eval $(call add_test,preload/debug/cxx,120,-,$(PT_ENV_DEBUG) $(PT)/cxx_ops))
 # Shell tests.
-$(foreach t,exit-threads double-free mini-run trace-roundtrip trace-bad trace-fork,\
+$(foreach t,exit-threads double-free mini-run trace-roundtrip trace-bad trace-fork stats-burst,\
     $(eval $(call add_test,preload/$(t),180,-,tests/preload/$(t).sh)))
 # Real programs: the same output with and without the shim.
 $(foreach p,python3 perl sqlite3 gcc git sort stl threads,\

@@ -6,7 +6,9 @@
  * handler and every C++ static destructor of the program — so the numbers include what those
  * freed. And it writes to a duplicate of stderr taken at load time (close-on-exec, fd >= 64):
  * programs such as coreutils close fd 2 in their own atexit handler, which would otherwise
- * swallow the report. Printing never allocates (mini_stats_print).
+ * swallow the report. Printing never allocates (mini_stats_print), and the report is written
+ * by one write(2): processes sharing a stderr never interleave theirs (tests/preload/
+ * stats-burst.sh).
  *
  * A process that ends with _exit() or a signal prints nothing (as with libmini alone). While
  * MINI_SHOW_STATS is set, the duplicate keeps the original stderr open until the process exits
@@ -30,8 +32,9 @@ static int show_fd = -1;
 static long show;
 static const char *show_file; /* MINI_STATS_FILE, or NULL */
 
-/* The report is gathered here when it goes to MINI_STATS_FILE (one write at the end); the JSON
- * report is about 1.2 KiB, the text one about 2 KiB. */
+/* The report is gathered here and written by one write(2) at the end, to MINI_STATS_FILE or to
+ * stderr; the JSON report is about 1.2 KiB, the text one about 2 KiB (below PIPE_BUF: a write
+ * to a pipe is atomic too). */
 static char file_buf[16384];
 static size_t file_len;
 
@@ -44,11 +47,6 @@ static void write_all(int fd, const char *s, size_t n)
         s += w;
         n -= (size_t)w;
     }
-}
-
-static void write_fd(void *cbopaque, const char *s)
-{
-    write_all(*(const int *)cbopaque, s, strlen(s));
 }
 
 static void write_buf(void *cbopaque, const char *s)
@@ -78,9 +76,9 @@ __attribute__((destructor)) static void showstats_fini(void)
 {
     if (show <= 0)
         return;
+    file_len = 0;
+    mini_stats_print(write_buf, NULL, show == 2 ? "J" : NULL);
     if (show_file != NULL) {
-        file_len = 0;
-        mini_stats_print(write_buf, NULL, show == 2 ? "J" : NULL);
         if (file_len > 0 && file_buf[file_len - 1] != '\n')
             write_buf(NULL, "\n"); /* one report per line */
         int fd = open(show_file, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644);
@@ -90,6 +88,7 @@ __attribute__((destructor)) static void showstats_fini(void)
         }
         return;
     }
-    int fd = show_fd >= 0 ? show_fd : STDERR_FILENO;
-    mini_stats_print(write_fd, &fd, show == 2 ? "J" : NULL);
+    /* One write(2) too: processes sharing this stderr (sort's helpers, a shell pipeline) would
+     * otherwise interleave their reports piece by piece. */
+    write_all(show_fd >= 0 ? show_fd : STDERR_FILENO, file_buf, file_len);
 }

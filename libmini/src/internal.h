@@ -452,6 +452,15 @@ void mini_buf_hex(struct mini_buf *b, uintptr_t v);
 void mini_buf_fixed(struct mini_buf *b, uint64_t num, uint64_t den, unsigned decimals);
 const char *mini_buf_str(struct mini_buf *b);
 void mini_write_err(const char *s);
+/* A report for stderr gathered into one write(2), so that the reports of processes sharing a
+ * stderr (a pipeline, a program tree) never interleave; a write callback for the printers. A
+ * piece that does not fit flushes what is gathered first. */
+struct mini_gather {
+    size_t len;
+    char buf[8192];
+};
+void mini_gather_cb(void *gather, const char *s);
+void mini_gather_flush(struct mini_gather *g);
 _Noreturn void mini_fatal_ptr(const char *fn, const char *what, const void *p);
 _Noreturn void mini_fatal(const char *what, const char *detail, uintptr_t addr);
 _Noreturn void mini_assert_fail(const char *expr, const char *file, int line);

@@ -97,10 +97,9 @@ const char *mini_buf_str(struct mini_buf *b)
     return b->p;
 }
 
-void mini_write_err(const char *s)
+static void write_err_n(const char *s, size_t n)
 {
     int saved = errno;
-    size_t n = strlen(s);
     while (n > 0) {
         ssize_t w = write(STDERR_FILENO, s, n);
         if (w < 0 && errno == EINTR)
@@ -111,6 +110,31 @@ void mini_write_err(const char *s)
         n -= (size_t)w;
     }
     errno = saved;
+}
+
+void mini_write_err(const char *s)
+{
+    write_err_n(s, strlen(s));
+}
+
+void mini_gather_flush(struct mini_gather *g)
+{
+    write_err_n(g->buf, g->len);
+    g->len = 0;
+}
+
+void mini_gather_cb(void *gather, const char *s)
+{
+    struct mini_gather *g = gather;
+    size_t n = strlen(s);
+    if (n > sizeof(g->buf) - g->len)
+        mini_gather_flush(g);
+    if (n > sizeof(g->buf)) {
+        write_err_n(s, n);
+        return;
+    }
+    memcpy(g->buf + g->len, s, n);
+    g->len += n;
 }
 
 _Noreturn void mini_fatal_ptr(const char *fn, const char *what, const void *p)

@@ -257,16 +257,15 @@ const char *mini_option_name(mini_option_t opt)
     return (unsigned)opt < MINI_OPT_COUNT_ ? opt_desc[opt].env : NULL;
 }
 
-static void write_default(void *cbopaque, const char *s)
-{
-    (void)cbopaque;
-    mini_write_err(s);
-}
-
 void mini_options_print(void (*write_cb)(void *, const char *), void *cbopaque, bool json)
 {
-    if (write_cb == NULL)
-        write_cb = write_default;
+    if (write_cb == NULL) {
+        struct mini_gather g; /* stderr: one write(2) for the whole list */
+        g.len = 0;
+        mini_options_print(mini_gather_cb, &g, json);
+        mini_gather_flush(&g);
+        return;
+    }
     char mem[256] = {0};
     for (int i = 0; i < MINI_OPT_COUNT_; i++) {
         const struct opt_desc *d = &opt_desc[i];
