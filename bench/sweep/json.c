@@ -81,6 +81,17 @@ static const char *skip_value(const char *p, int depth)
     return p > s ? p : NULL;
 }
 
+/* Skips the value at p and the comma after it; NULL at the container's end or on bad JSON
+ * (the callers look for an item that would come later). */
+static const char *next_item(const char *p)
+{
+    p = skip_value(p, 0);
+    if (p == NULL)
+        return NULL;
+    p = ws(p);
+    return *p == ',' ? p + 1 : NULL;
+}
+
 /* Finds the value of key `k` (length kl) in the object at p; NULL if absent. */
 static const char *find_key(const char *p, const char *k, size_t kl)
 {
@@ -101,13 +112,9 @@ static const char *find_key(const char *p, const char *k, size_t kl)
         p = ws(p + 1);
         if ((size_t)(ke - 1 - ks) == kl && memcmp(ks, k, kl) == 0)
             return p;
-        p = skip_value(p, 0);
+        p = next_item(p);
         if (p == NULL)
             return NULL;
-        p = ws(p);
-        if (*p != ',')
-            return NULL;
-        p++;
     }
 }
 
@@ -123,13 +130,9 @@ static const char *find_index(const char *p, long idx)
         p = ws(p);
         if (i == idx)
             return p;
-        p = skip_value(p, 0);
+        p = next_item(p);
         if (p == NULL)
             return NULL;
-        p = ws(p);
-        if (*p != ',')
-            return NULL;
-        p++;
     }
 }
 

@@ -38,9 +38,10 @@ extern char **environ;
 
 const char *sw_mode2_refusal(const struct sweep *s, uint64_t extra, char *why, size_t len)
 {
-    long long total = vmprobe_meminfo_kb("MemTotal"), huge = vmprobe_meminfo_kb("Hugetlb"),
-              swap = vmprobe_meminfo_kb("SwapTotal"),
-              committed = vmprobe_meminfo_kb("Committed_AS"),
+    static const char *const keys[] = {"MemTotal", "Hugetlb", "SwapTotal", "Committed_AS"};
+    long long m[4];
+    vmprobe_keys("/proc/meminfo", keys, 4, m);
+    long long total = m[0], huge = m[1], swap = m[2], committed = m[3],
               kbytes = vmprobe_read_num("/proc/sys/vm/overcommit_kbytes");
     if (total <= 0 || committed < 0 || swap < 0) {
         snprintf(why, len, "refused: cannot read CommitLimit inputs from /proc/meminfo");
@@ -104,19 +105,10 @@ static const char *const vnames[NV] = {"pswpin",
                                        "allocstall_movable",
                                        "oom_kill"};
 
+/* Only differences of two snapshots are used: a counter this kernel lacks (-1) gives 0. */
 static void vm_snap(long long v[NV])
 {
-    for (int i = 0; i < NV; i++)
-        v[i] = 0;
-    FILE *f = fopen("/proc/vmstat", "re");
-    char name[128];
-    long long x;
-    while (f && fscanf(f, "%127s %lld", name, &x) == 2)
-        for (int i = 0; i < NV; i++)
-            if (strcmp(name, vnames[i]) == 0)
-                v[i] = x;
-    if (f)
-        fclose(f);
+    vmprobe_keys("/proc/vmstat", vnames, NV, v);
 }
 
 static long long cg_num(const char *cg, const char *file)

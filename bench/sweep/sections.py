@@ -837,10 +837,12 @@ def q6(seed, sw):
                    + "). Its scenario `analysis/kmodel/scenarios/swappiness-mix.scen` gives the "
                    "model's answer.\n")
         return "\n".join(out)
-    any_rows = False
-    for wl in ("file-anon", "anon-over"):
-        rows = [r for r in sw.runs if r["workload"] == wl and r["scope"] == "memcg"
+    # The runs under pressure: in a memory cgroup, with swap, overcommit 0, not skipped.
+    mix = {wl: [r for r in sw.runs if r["workload"] == wl and r["scope"] == "memcg"
                 and int(r["swap_mb"]) > 0 and int(r["oc"]) == 0 and r["outcome"] != "skipped"]
+           for wl in ("file-anon", "anon-over")}
+    any_rows = False
+    for wl, rows in mix.items():
         if not rows:
             continue
         any_rows = True
@@ -869,15 +871,13 @@ def q6(seed, sw):
         out.append("Not in this run: no memory-cgroup configuration with swap ran.\n")
         return "\n".join(out)
     words = []
-    fa = [r for r in sw.runs if r["workload"] == "file-anon" and r["scope"] == "memcg"
-          and int(r["swap_mb"]) > 0 and int(r["oc"]) == 0 and r["outcome"] != "skipped"]
+    fa = mix["file-anon"]
     for s in sorted({int(r["swappiness"]) for r in fa}):
         x = [r for r in fa if int(r["swappiness"]) == s]
         words.append(f"at {s}, file-anon swapped out {fmt(median([Sweep.v(r, 'pswpout') for r in x]))} "
                      f"pages and reclaimed {fmt(median([Sweep.v(r, 'pgsteal_file') for r in x]))} file pages "
                      f"(medians over allocators)")
-    ao = [r for r in sw.runs if r["workload"] == "anon-over" and r["scope"] == "memcg"
-          and int(r["swap_mb"]) > 0 and int(r["oc"]) == 0 and r["outcome"] != "skipped"]
+    ao = mix["anon-over"]
     for s in sorted({int(r["swappiness"]) for r in ao}):
         x = [r for r in ao if int(r["swappiness"]) == s]
         oc = {}

@@ -120,9 +120,7 @@ int main(int argc, char **argv)
         wl_ctr_ops(&c, got / WL_PAGE);
     }
     for (size_t i = 0; i < n; i++) {
-        wl_check(b[i], block, wl_tag(passes - 1, i));
-        free(b[i]);
-        wl_ctr_live(&c, -(int64_t)block);
+        wl_free_block(&c, b[i], block, wl_tag(passes - 1, i));
     }
     free(buf);
     wl_ctr_live(&c, -(int64_t)buflen);

@@ -11,21 +11,34 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-long long vmprobe_key(const char *path, const char *key)
+int vmprobe_keys(const char *path, const char *const keys[], int n, long long v[])
 {
+    for (int i = 0; i < n; i++)
+        v[i] = -1;
     FILE *f = fopen(path, "re");
     if (f == NULL)
         return -1;
+    /* Each key occurs once in these files: stop once all are found. */
     char line[512];
-    size_t kl = strlen(key);
-    long long v = -1;
-    while (fgets(line, sizeof(line), f)) {
-        if (strncmp(line, key, kl) == 0 && (line[kl] == ' ' || line[kl] == ':')) {
-            v = strtoll(line + kl + 1 + strspn(line + kl + 1, " :\t"), NULL, 10);
-            break;
+    int found = 0;
+    while (found < n && fgets(line, sizeof(line), f)) {
+        for (int i = 0; i < n; i++) {
+            size_t kl = strlen(keys[i]);
+            if (strncmp(line, keys[i], kl) == 0 && (line[kl] == ' ' || line[kl] == ':')) {
+                v[i] = strtoll(line + kl + 1 + strspn(line + kl + 1, " :\t"), NULL, 10);
+                found++;
+                break;
+            }
         }
     }
     fclose(f);
+    return 0;
+}
+
+long long vmprobe_key(const char *path, const char *key)
+{
+    long long v;
+    vmprobe_keys(path, &key, 1, &v);
     return v;
 }
 

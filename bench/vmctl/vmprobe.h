@@ -4,6 +4,7 @@
  *
  *   vmprobe_key(path, key)        the number after "key" in /proc/vmstat-, /proc/meminfo- or
  *                                 memory.stat-shaped files ("key value" or "key: value")
+ *   vmprobe_keys(path, keys, n, v) the same for n keys in one read of the file (one snapshot)
  *   vmprobe_vmstat("pswpout")     /proc/vmstat
  *   vmprobe_meminfo_kb("MemFree") /proc/meminfo, in kB
  *   vmprobe_read_num(path)        the first number of a file (a sysctl, memory.failcnt, ...)
@@ -20,6 +21,8 @@
 #include <stdint.h>
 
 long long vmprobe_key(const char *path, const char *key);
+/* v[i] is the number of keys[i] (-1 when missing); returns -1 when the file cannot be read. */
+int vmprobe_keys(const char *path, const char *const keys[], int n, long long v[]);
 long long vmprobe_vmstat(const char *key);
 long long vmprobe_meminfo_kb(const char *key);
 long long vmprobe_read_num(const char *path);

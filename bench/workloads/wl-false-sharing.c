@@ -50,18 +50,12 @@ static void *worker_main(void *arg)
     pthread_barrier_wait(&start_line);
     if (w->given) {
         /* The main thread counted it; the freeing thread subtracts it. */
-        wl_check(w->given, objsize, wl_tag(0, (uint64_t)w->idx));
-        free(w->given);
-        wl_ctr_live(&c, -(int64_t)objsize);
+        wl_free_block(&c, w->given, objsize, wl_tag(0, (uint64_t)w->idx));
     }
     for (uint64_t k = 0; k < w->rounds; k++) {
-        void *p = wl_malloc(objsize);
-        wl_ctr_live(&c, (int64_t)objsize);
-        wl_fill(p, objsize, wl_tag(stream, k));
+        void *p = wl_alloc_block(&c, objsize, wl_tag(stream, k));
         hammer(p, objsize);
-        wl_check(p, objsize, wl_tag(stream, k));
-        free(p);
-        wl_ctr_live(&c, -(int64_t)objsize);
+        wl_free_block(&c, p, objsize, wl_tag(stream, k));
         wl_ctr_ops(&c, 1);
     }
     return NULL;
@@ -78,9 +72,7 @@ static double run_part(bool passive, struct worker *w, uint64_t rounds)
     }
     if (passive) {
         for (int i = 0; i < wl.threads; i++) {
-            w[i].given = wl_malloc(objsize);
-            wl_fill(w[i].given, objsize, wl_tag(0, (uint64_t)i));
-            wl_ctr_live(&c, (int64_t)objsize);
+            w[i].given = wl_alloc_block(&c, objsize, wl_tag(0, (uint64_t)i));
         }
         /* What the allocator did: how many objects start in a cache line that another object
          * of this batch touches (a 16-byte object never spans two lines when 16-aligned). */

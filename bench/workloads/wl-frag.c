@@ -30,9 +30,7 @@ static const size_t band_hi[4] = {256, 2048, 16384, 131071};
 
 static void check_free(struct wl_ctr *c, struct blk *b)
 {
-    wl_check(b->p, b->size, wl_tag(0, b->tag));
-    free(b->p);
-    wl_ctr_live(c, -(int64_t)b->size);
+    wl_free_block(c, b->p, b->size, wl_tag(0, b->tag));
     b->p = NULL;
 }
 
@@ -92,9 +90,8 @@ int main(int argc, char **argv)
         uint64_t done = 0;
         while (done < budget) {
             size_t n = wl_rng_logsize(&r, band_lo[band], band_hi[band]);
-            struct blk b = {wl_malloc(n), (uint32_t)n, tag++};
-            wl_fill(b.p, n, wl_tag(0, b.tag));
-            wl_ctr_live(&c, (int64_t)n);
+            struct blk b = {wl_alloc_block(&c, n, wl_tag(0, tag)), (uint32_t)n, tag};
+            tag++;
             done += n;
             if (wl_rng_below(&r, 4) == 0 && nlong < long_cap) {
                 lng[nlong++] = b;

@@ -40,9 +40,8 @@ static void grow(struct wl_ctr *c, struct wl_rng *r, struct blk *b, size_t *n, s
 {
     while (c->live < target && *n < cap) {
         size_t sz = mixed_size(r);
-        struct blk x = {wl_malloc(sz), (uint32_t)sz, (*tag)++};
-        wl_fill(x.p, sz, wl_tag(0, x.tag));
-        wl_ctr_live(c, (int64_t)sz);
+        struct blk x = {wl_alloc_block(c, sz, wl_tag(0, *tag)), (uint32_t)sz, *tag};
+        (*tag)++;
         wl_ctr_ops(c, 1);
         b[(*n)++] = x;
     }
@@ -79,9 +78,7 @@ int main(int argc, char **argv)
     size_t keep = 0;
     for (size_t i = 0; i < n; i++) {
         if (wl_rng_below(&r, 10) != 0) {
-            wl_check(b[i].p, b[i].size, wl_tag(0, b[i].tag));
-            free(b[i].p);
-            wl_ctr_live(&c, -(int64_t)b[i].size);
+            wl_free_block(&c, b[i].p, b[i].size, wl_tag(0, b[i].tag));
         } else {
             b[keep++] = b[i];
         }
@@ -97,9 +94,7 @@ int main(int argc, char **argv)
     grow(&c, &r, b, &n, cap, live_grown, &tag);
     int64_t live_regrown = c.live;
     for (size_t i = 0; i < n; i++) {
-        wl_check(b[i].p, b[i].size, wl_tag(0, b[i].tag));
-        free(b[i].p);
-        wl_ctr_live(&c, -(int64_t)b[i].size);
+        wl_free_block(&c, b[i].p, b[i].size, wl_tag(0, b[i].tag));
     }
     wl_book_free(&c, b, cap * sizeof(*b));
 

@@ -61,9 +61,8 @@ static void *producer(void *arg)
     uint64_t head = 0, tail_seen = 0;
     for (uint64_t k = 0; k < w->count; k++) {
         size_t n = wl_rng_logsize(&r, 16, 4096);
-        struct msg m = {wl_malloc(n), (uint32_t)n, (uint32_t)k};
-        wl_fill(m.p, n, wl_tag((uint64_t)w->idx, k));
-        wl_ctr_live(&c, (int64_t)n);
+        struct msg m = {wl_alloc_block(&c, n, wl_tag((uint64_t)w->idx, k)), (uint32_t)n,
+                        (uint32_t)k};
         unsigned spins = 0;
         while (head - tail_seen >= RING) {
             tail_seen = atomic_load_explicit(&q->tail, memory_order_acquire);
@@ -106,9 +105,7 @@ static void *consumer(void *arg)
             /* Take what is there, then publish the new tail once. */
             for (; t != head; t++) {
                 struct msg m = q->slot[t % RING];
-                wl_check(m.p, m.size, wl_tag((uint64_t)i, m.tag));
-                free(m.p);
-                wl_ctr_live(&c, -(int64_t)m.size);
+                wl_free_block(&c, m.p, m.size, wl_tag((uint64_t)i, m.tag));
                 wl_ctr_ops(&c, 1);
             }
             atomic_store_explicit(&q->tail, t, memory_order_release);

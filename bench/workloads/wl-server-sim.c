@@ -47,16 +47,14 @@ static pthread_barrier_t drained;
 
 static void check_free(struct wl_ctr *c, const struct blk *b)
 {
-    wl_check(b->p, b->size, wl_tag(b->stream, b->tag));
-    free(b->p);
-    wl_ctr_live(c, -(int64_t)b->size);
+    wl_free_block(c, b->p, b->size, wl_tag(b->stream, b->tag));
 }
 
 static struct blk new_blk(struct wl_ctr *c, uint64_t stream, uint32_t *next_tag, size_t n)
 {
-    struct blk b = {wl_malloc(n), (uint32_t)n, (*next_tag)++, stream};
-    wl_fill(b.p, n, wl_tag(stream, b.tag));
-    wl_ctr_live(c, (int64_t)n);
+    struct blk b = {wl_alloc_block(c, n, wl_tag(stream, *next_tag)), (uint32_t)n, *next_tag,
+                    stream};
+    (*next_tag)++;
     return b;
 }
 

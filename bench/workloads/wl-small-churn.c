@@ -55,9 +55,8 @@ int main(int argc, char **argv)
     wl_phase(BENCH_PHASE_RUN);
     for (size_t i = 0; i < WINDOW; i++) {
         size_t n = small_size(&r);
-        w[i] = (struct blk){wl_malloc(n), (uint32_t)n, next_tag++};
-        wl_fill(w[i].p, n, wl_tag(0, w[i].tag));
-        wl_ctr_live(&c, (int64_t)n);
+        w[i] = (struct blk){wl_alloc_block(&c, n, wl_tag(0, next_tag)), (uint32_t)n, next_tag};
+        next_tag++;
     }
     for (uint64_t op = 0; op < nops; op++) {
         struct blk *b = &w[wl_rng_below(&r, WINDOW)];
@@ -71,9 +70,7 @@ int main(int argc, char **argv)
         wl_ctr_ops(&c, 1);
     }
     for (size_t i = 0; i < WINDOW; i++) {
-        wl_check(w[i].p, w[i].size, wl_tag(0, w[i].tag));
-        free(w[i].p);
-        wl_ctr_live(&c, -(int64_t)w[i].size);
+        wl_free_block(&c, w[i].p, w[i].size, wl_tag(0, w[i].tag));
     }
     int64_t peak = c.peak;
     wl_book_free(&c, w, WINDOW * sizeof(*w));

@@ -13,6 +13,8 @@
  *   wl_rng             a fixed-seed xoshiro256** stream per thread (--seed, default 1)
  *   wl_fill/wl_check   a pattern written into every block and checked before it is freed; a
  *                      mismatch prints the address and exits 3 (a broken allocator must not pass)
+ *   wl_alloc_block/    a block's life in one call each: wl_malloc + wl_fill + count live, and
+ *   wl_free_block      wl_check + free + uncount
  *   wl_trim()          the allocator's own trim, found at run time (jemalloc mallctl, mimalloc
  *                      mi_collect, tcmalloc ReleaseFreeMemory, else malloc_trim of glibc/libmini)
  *   wl_reclaim_pause() the FREED idle, trim, TRIMMED idle sequence of the protocol
@@ -37,6 +39,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdlib.h>
 
 #include "bench/include/benchproto.h"
 
@@ -210,6 +213,23 @@ void *wl_realloc(void *p, size_t n);
  * are requested and not yet freed), so the heap RSS / live bytes ratio stays honest. */
 void *wl_book_alloc(struct wl_ctr *c, size_t n);
 void wl_book_free(struct wl_ctr *c, void *p, size_t n);
+
+/* A block of n bytes (wl_malloc) filled with the pattern of tag and counted live in c. */
+static inline void *wl_alloc_block(struct wl_ctr *c, size_t n, uint64_t tag)
+{
+    void *p = wl_malloc(n);
+    wl_fill(p, n, tag);
+    wl_ctr_live(c, (int64_t)n);
+    return p;
+}
+/* Checks what wl_alloc_block(c, n, tag) wrote into p (exits 3 on a mismatch), frees p and
+ * counts its n bytes as no longer live in c. */
+static inline void wl_free_block(struct wl_ctr *c, void *p, size_t n, uint64_t tag)
+{
+    wl_check(p, n, tag);
+    free(p);
+    wl_ctr_live(c, -(int64_t)n);
+}
 
 /* Runs fn(i, arg) on n threads (i = 0..n-1) and joins them; exits 1 if a thread cannot start. */
 void wl_run_threads(int n, void *(*fn)(void *), void *args, size_t arg_size);

@@ -10,7 +10,8 @@
 #   settings_diff BEFORE AFTER                       the lines that differ, on one line
 #   repair_stale_journal BIN JOURNAL                 put back what a SIGKILLed experiment left
 #                                                    (mini-sweep --restore) before "before" is
-#                                                    taken; 1 if the journal is held by a run
+#                                                    taken; non-zero if the journal is held by
+#                                                    a run or cannot be replayed
 
 SUITE=${MINI_TEST_SUITE:-$(basename "$0" .sh)}
 n_pass=0 n_fail=0 n_skip=0
@@ -74,4 +75,5 @@ repair_stale_journal() {
     flock -n "$journal" true || return 1
     echo "  note: $journal was left non-empty by a killed experiment; mini-sweep --restore"
     "$bin/mini-sweep" --restore --journal "$journal" | sed 's/^/    /'
+    return "${PIPESTATUS[0]}"
 }
