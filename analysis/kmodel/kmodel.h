@@ -692,6 +692,7 @@ uint64_t km_nr_pcp_pages(const struct km *km);
 
 /* ---- zone.c: watermarks and reserves (KMODEL-SPEC.md section 2) -------------------------------- */
 
+uint64_t zone_int_sqrt(uint64_t x); /* int_sqrt(): also inactive_is_low's ratio */
 uint64_t zone_min_free_kbytes_rule(const struct km *km, bool thp);
 void zone_setup_watermarks(struct km *km);
 void zone_setup_lowmem_reserve(struct km *km);
