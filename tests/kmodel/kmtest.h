@@ -32,4 +32,15 @@ static inline struct km *kmt_machine(uint64_t ram, uint64_t swap)
     return kmt_machine_cfg(&c);
 }
 
+/* A private anonymous read-write mapping of len bytes without THP; its address (0: failed). */
+static inline uint64_t kmt_map(struct km *km, struct km_mm *mm, uint64_t len)
+{
+    int e;
+    uint64_t a = vma_mmap(km, mm, 0, len, KM_PROT_READ | KM_PROT_WRITE,
+                          KM_MAP_PRIVATE | KM_MAP_ANON, -1, 0, &e);
+    if (a)
+        vma_madvise(km, mm, a, len, KM_MADV_NOHUGEPAGE);
+    return a;
+}
+
 #endif
