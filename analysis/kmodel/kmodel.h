@@ -713,7 +713,6 @@ uint64_t zone_wmark(const struct km_zone *z, int which); /* with boost */
 #define KM_ALLOC_HIGHATOMIC    0x200
 bool zone_watermark_ok(const struct km_zone *z, int order, uint64_t mark, int highest_zoneidx,
                        unsigned alloc_flags, int64_t free_pages);
-bool zone_watermark_ok_safe(const struct km_zone *z, int order, uint64_t mark, int highest_zoneidx);
 uint64_t zone_si_mem_available(const struct km *km);
 
 /* ---- buddy.c: the buddy allocator (section 3) ------------------------------------------------- */
@@ -727,7 +726,6 @@ void buddy_check_zone(const struct km *km, const struct km_zone *z);
 /* Fragmentation (section 10). */
 int buddy_unusable_index(const uint64_t nr_free[KM_NR_ORDERS], int order);      /* x1000 */
 int buddy_fragmentation_index(const uint64_t nr_free[KM_NR_ORDERS], int order); /* x1000 */
-int buddy_extfrag_for_order(const uint64_t nr_free[KM_NR_ORDERS], int order);   /* x100 */
 
 /* ---- pcp.c: per-CPU page lists ----------------------------------------------------------------- */
 

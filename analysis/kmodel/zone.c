@@ -264,11 +264,6 @@ bool zone_watermark_ok(const struct km_zone *z, int order, uint64_t mark, int hi
     return false;
 }
 
-bool zone_watermark_ok_safe(const struct km_zone *z, int order, uint64_t mark, int highest_zoneidx)
-{
-    return zone_watermark_ok(z, order, mark, highest_zoneidx, 0, -1);
-}
-
 /* si_mem_available() (mm/show_mem.c). */
 uint64_t zone_si_mem_available(const struct km *km)
 {
