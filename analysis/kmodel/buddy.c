@@ -419,12 +419,3 @@ int buddy_fragmentation_index(const uint64_t nr_free[KM_NR_ORDERS], int order)
         return -1000;
     return (int)(1000 - ((1000 + (i.free_pages * 1000ULL / requested)) / i.free_blocks_total));
 }
-
-int buddy_extfrag_for_order(const uint64_t nr_free[KM_NR_ORDERS], int order)
-{
-    struct contig_info i;
-    fill_contig(nr_free, order, &i);
-    if (i.free_pages == 0)
-        return 0;
-    return (int)(((i.free_pages - (i.free_blocks_suitable << order)) * 100ULL) / i.free_pages);
-}

@@ -346,14 +346,12 @@ int fault_touch_range(struct km *km, struct km_mm *mm, uint64_t addr, uint64_t l
     uint64_t memset_ns = gbps > 0 ? (uint64_t)((double)bytes_per_page / gbps) : 0;
     uint64_t start = addr & ~(KM_PAGE_SIZE - 1);
     for (uint64_t a = start; a < addr + len; a += KM_PAGE_SIZE) {
-        uint64_t before = km->now_ns;
         if (fault_touch(km, mm, a, how) != 0)
             return -1;
         if (memset_ns)
             proc_charge_time(km, memset_ns);
         if (km->series.f && km->now_ns >= km->series.next_ns)
             out_series_sample(km);
-        (void)before;
     }
     return 0;
 }

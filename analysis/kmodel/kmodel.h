@@ -692,6 +692,7 @@ uint64_t km_nr_pcp_pages(const struct km *km);
 
 /* ---- zone.c: watermarks and reserves (KMODEL-SPEC.md section 2) -------------------------------- */
 
+uint64_t zone_int_sqrt(uint64_t x); /* int_sqrt(): also inactive_is_low's ratio */
 uint64_t zone_min_free_kbytes_rule(const struct km *km, bool thp);
 void zone_setup_watermarks(struct km *km);
 void zone_setup_lowmem_reserve(struct km *km);
@@ -712,7 +713,6 @@ uint64_t zone_wmark(const struct km_zone *z, int which); /* with boost */
 #define KM_ALLOC_HIGHATOMIC    0x200
 bool zone_watermark_ok(const struct km_zone *z, int order, uint64_t mark, int highest_zoneidx,
                        unsigned alloc_flags, int64_t free_pages);
-bool zone_watermark_ok_safe(const struct km_zone *z, int order, uint64_t mark, int highest_zoneidx);
 uint64_t zone_si_mem_available(const struct km *km);
 
 /* ---- buddy.c: the buddy allocator (section 3) ------------------------------------------------- */
@@ -726,7 +726,6 @@ void buddy_check_zone(const struct km *km, const struct km_zone *z);
 /* Fragmentation (section 10). */
 int buddy_unusable_index(const uint64_t nr_free[KM_NR_ORDERS], int order);      /* x1000 */
 int buddy_fragmentation_index(const uint64_t nr_free[KM_NR_ORDERS], int order); /* x1000 */
-int buddy_extfrag_for_order(const uint64_t nr_free[KM_NR_ORDERS], int order);   /* x100 */
 
 /* ---- pcp.c: per-CPU page lists ----------------------------------------------------------------- */
 

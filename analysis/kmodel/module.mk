@@ -34,16 +34,18 @@ ALL_TARGETS += $(B)/bin/kmodel
 TEST_DEPS += $(VDIR_debug)/bin/kmodel $(VDIR_asan)/bin/kmodel
 
 # Unit and known-answer test programs: tests/kmodel/NAME.c, run in the debug and asan variants.
-# They link os_sim.o too (libmini's OS layer over the model), which only os_sim.c's test uses.
+# They link os_sim.o too (libmini's OS layer over the model), which only os_sim.c's test uses,
+# and vmprobe.o (bench/vmctl: the /proc readers e1_e2 and e7_static use).
 KMODEL_TESTS := $(basename $(notdir $(wildcard tests/kmodel/*.c)))
 define KMODEL_TEST
-$(VDIR_$(1))/tests/kmodel/$(2): $(call obj,$(1),tests/kmodel/$(2).c) $(call obj,$(1),$(KMODEL_DIR)/os_sim.c) $(VDIR_$(1))/lib/libkmodel.a
+$(VDIR_$(1))/tests/kmodel/$(2): $(call obj,$(1),tests/kmodel/$(2).c) $(call obj,$(1),$(KMODEL_DIR)/os_sim.c bench/vmctl/vmprobe.c) $(VDIR_$(1))/lib/libkmodel.a
 	@mkdir -p $$(@D)
 	$$(CC) $$(VFLAGS_$(1)) $$(VLDFLAGS_$(1)) -g -o $$@ $$^ $$(KMODEL_LIBS)
 TEST_DEPS += $(VDIR_$(1))/tests/kmodel/$(2)
 DEP_FILES += $(patsubst %.o,%.d,$(call obj,$(1),tests/kmodel/$(2).c))
 endef
 $(foreach t,$(KMODEL_TESTS),$(foreach v,debug asan,$(eval $(call KMODEL_TEST,$(v),$(t)))))
+DEP_FILES += $(patsubst %.o,%.d,$(call obj,asan,bench/vmctl/vmprobe.c))
 $(foreach t,$(KMODEL_TESTS),$(eval $(call add_test,kmodel/$(t),300,-,$(VDIR_debug)/tests/kmodel/$(t))))
 $(foreach t,$(KMODEL_TESTS),$(eval $(call add_test,kmodel/asan/$(t),300,-,$(VDIR_asan)/tests/kmodel/$(t))))
 

@@ -323,7 +323,7 @@ int perf_replay(struct km *km, const char *name, FILE *in, struct perf_stats *st
                 PFAIL("bad PID/TID");
         }
         p = skip_sp(p);
-        if (strncmp(p, "PERF_RECORD_", 12) == 0) {
+        if (*p == 'P' && strncmp(p, "PERF_RECORD_", 12) == 0) {
             if (strncmp(p, "PERF_RECORD_MMAP2 ", 18) != 0)
                 continue; /* PERF_RECORD_MMAP (kernel), COMM, EXIT...: nothing to model */
             const char *q = strchr(p, '[');
@@ -453,12 +453,13 @@ int perf_replay(struct km *km, const char *name, FILE *in, struct perf_stats *st
         }
         uint64_t addr = e->addr & ~(EV_READ);
         uint64_t page = addr & ~(KM_PAGE_SIZE - 1);
-        if (vma_find(mm, page) == NULL) {
+        struct km_vma *v = vma_find(mm, page);
+        if (v == NULL) {
             int er;
             vma_mmap(km, mm, page, KM_PAGE_SIZE, KM_PROT_READ | KM_PROT_WRITE,
                      KM_MAP_PRIVATE | KM_MAP_FIXED | KM_MAP_ANON, -1, 0, &er);
+            v = vma_find(mm, page);
         }
-        struct km_vma *v = vma_find(mm, page);
         enum km_touch how = (e->addr & EV_READ) ? KM_TOUCH_READ : KM_TOUCH_WRITE;
         /* A write into a read-only mapping cannot have happened: it was a read. */
         if (v && !(v->flags & KM_VM_WRITE))

@@ -43,23 +43,6 @@ struct reclaim {
     uint64_t cost_ns; /* work done, charged by the caller */
 };
 
-static uint64_t int_sqrt(uint64_t x)
-{
-    uint64_t r = 0, b = 1ULL << 62;
-    while (b > x)
-        b >>= 2;
-    while (b) {
-        if (x >= r + b) {
-            x -= r + b;
-            r = (r >> 1) + b;
-        } else {
-            r >>= 1;
-        }
-        b >>= 2;
-    }
-    return r;
-}
-
 static bool is_kswapd(const struct km_scan_control *sc)
 {
     return sc->kswapd;
@@ -81,7 +64,7 @@ bool reclaim_inactive_is_low(struct km *km, int cg, bool file)
     int base = file ? KM_LRU_INACTIVE_FILE : KM_LRU_INACTIVE_ANON;
     uint64_t inactive = lru_vec_size(km, cg, base), active = lru_vec_size(km, cg, base + 1);
     uint64_t gb = (inactive + active) >> (30 - KM_PAGE_SHIFT);
-    uint64_t ratio = gb ? int_sqrt(10 * gb) : 1;
+    uint64_t ratio = gb ? zone_int_sqrt(10 * gb) : 1;
     return inactive * ratio < active;
 }
 

@@ -139,7 +139,6 @@ static uint64_t maple_nodes_for(uint64_t nvma)
 
 static void update_maple(struct km *km, struct km_mm *mm, int64_t delta_vmas)
 {
-    (void)mm;
     int64_t before = (int64_t)maple_nodes_for((uint64_t)((int64_t)mm->nvma - delta_vmas));
     int64_t after = (int64_t)maple_nodes_for(mm->nvma);
     if (after != before)
@@ -224,32 +223,28 @@ static bool can_merge(const struct km_vma *a, const struct km_vma *b)
     return anon_compatible(a, b);
 }
 
+/* vmas[j + 1] joins vmas[j] (compatible, adjacent): vmas[j] grows over it, taking its
+ * anon_vma when it has none, and vmas[j + 1] goes. */
+static void merge_next(struct km *km, struct km_mm *mm, size_t j)
+{
+    struct km_vma *a = &mm->vmas[j], *b = &mm->vmas[j + 1];
+    a->end = b->end;
+    if (!a->anon_vma && b->anon_vma) {
+        a->anon_vma = b->anon_vma;
+        av_get(km, a->anon_vma);
+        a->navc = b->navc;
+        kobj_alloc(km, KM_KO_AVC, (int64_t)a->navc);
+    }
+    remove_at(km, mm, j + 1);
+}
+
 /* Merge vmas[i] with its neighbours when they are compatible; returns the resulting index. */
 static size_t merge_around(struct km *km, struct km_mm *mm, size_t i)
 {
-    if (i + 1 < mm->nvma && can_merge(&mm->vmas[i], &mm->vmas[i + 1])) {
-        struct km_vma *a = &mm->vmas[i], *b = &mm->vmas[i + 1];
-        a->end = b->end;
-        if (!a->anon_vma && b->anon_vma) {
-            a->anon_vma = b->anon_vma;
-            av_get(km, a->anon_vma);
-            a->navc = b->navc;
-            kobj_alloc(km, KM_KO_AVC, (int64_t)a->navc);
-        }
-        remove_at(km, mm, i + 1);
-    }
-    if (i > 0 && can_merge(&mm->vmas[i - 1], &mm->vmas[i])) {
-        struct km_vma *a = &mm->vmas[i - 1], *b = &mm->vmas[i];
-        a->end = b->end;
-        if (!a->anon_vma && b->anon_vma) {
-            a->anon_vma = b->anon_vma;
-            av_get(km, a->anon_vma);
-            a->navc = b->navc;
-            kobj_alloc(km, KM_KO_AVC, (int64_t)a->navc);
-        }
-        remove_at(km, mm, i);
-        i--;
-    }
+    if (i + 1 < mm->nvma && can_merge(&mm->vmas[i], &mm->vmas[i + 1]))
+        merge_next(km, mm, i);
+    if (i > 0 && can_merge(&mm->vmas[i - 1], &mm->vmas[i]))
+        merge_next(km, mm, --i);
     mm->vma_hint = i;
     return i;
 }

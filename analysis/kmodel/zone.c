@@ -14,7 +14,8 @@
  */
 #include "analysis/kmodel/kmodel.h"
 
-static uint64_t int_sqrt(uint64_t x)
+/* int_sqrt() of lib/math/int_sqrt.c: the integer square root, rounded down. */
+uint64_t zone_int_sqrt(uint64_t x)
 {
     uint64_t r = 0, b = 1ULL << 62;
     while (b > x)
@@ -62,7 +63,7 @@ static uint64_t nr_free_buffer_pages(const struct km *km)
 uint64_t zone_min_free_kbytes_rule(const struct km *km, bool thp)
 {
     uint64_t lowmem_kb = nr_free_buffer_pages(km) * (KM_PAGE_SIZE >> 10);
-    uint64_t v = int_sqrt(lowmem_kb * 16);
+    uint64_t v = zone_int_sqrt(lowmem_kb * 16);
     if (v < 128)
         v = 128;
     if (v > 262144)
@@ -261,11 +262,6 @@ bool zone_watermark_ok(const struct km_zone *z, int order, uint64_t mark, int hi
             return true;
     }
     return false;
-}
-
-bool zone_watermark_ok_safe(const struct km_zone *z, int order, uint64_t mark, int highest_zoneidx)
-{
-    return zone_watermark_ok(z, order, mark, highest_zoneidx, 0, -1);
 }
 
 /* si_mem_available() (mm/show_mem.c). */

@@ -137,7 +137,7 @@ TEST_END
 
 static long vmpte_kb(void)
 {
-    return kmt_read_key("/proc/self/status", "VmPTE");
+    return vmprobe_key("/proc/self/status", "VmPTE");
 }
 
 struct e2 {

@@ -79,8 +79,8 @@ static struct km *machine_like_this(const struct zinfo *zi, int nz)
         c.zone_managed[i] = (uint64_t)zi[i].managed;
         c.zone_managed_set[i] = true;
     }
-    c.min_free_kbytes = kmt_read_num("/proc/sys/vm/min_free_kbytes");
-    c.watermark_scale_factor = (int)kmt_read_num("/proc/sys/vm/watermark_scale_factor");
+    c.min_free_kbytes = vmprobe_read_num("/proc/sys/vm/min_free_kbytes");
+    c.watermark_scale_factor = (int)vmprobe_read_num("/proc/sys/vm/watermark_scale_factor");
     FILE *f = fopen("/proc/sys/vm/lowmem_reserve_ratio", "r");
     if (f) {
         for (int i = 0; i < 3; i++)
@@ -142,11 +142,11 @@ TEST_BEGIN(slub_order_and_objects_per_slab_of_every_cache)
             continue; /* aliases of merged caches */
         char f[600];
         snprintf(f, sizeof(f), "%s/slab_size", path);
-        long long size = kmt_read_num(f);
+        long long size = vmprobe_read_num(f);
         snprintf(f, sizeof(f), "%s/order", path);
-        long long order = kmt_read_num(f);
+        long long order = vmprobe_read_num(f);
         snprintf(f, sizeof(f), "%s/objs_per_slab", path);
-        long long objs = kmt_read_num(f);
+        long long objs = vmprobe_read_num(f);
         if (size <= 0 || order < 0 || objs <= 0)
             continue;
         uint32_t mobjs;
@@ -160,19 +160,19 @@ TEST_BEGIN(slub_order_and_objects_per_slab_of_every_cache)
         /* The layout (slab_size from object_size and flags), where the flags determine it. */
         long long osz, align, hw, rcu, poison, rz, su;
         snprintf(f, sizeof(f), "%s/object_size", path);
-        osz = kmt_read_num(f);
+        osz = vmprobe_read_num(f);
         snprintf(f, sizeof(f), "%s/align", path);
-        align = kmt_read_num(f);
+        align = vmprobe_read_num(f);
         snprintf(f, sizeof(f), "%s/hwcache_align", path);
-        hw = kmt_read_num(f);
+        hw = vmprobe_read_num(f);
         snprintf(f, sizeof(f), "%s/destroy_by_rcu", path);
-        rcu = kmt_read_num(f);
+        rcu = vmprobe_read_num(f);
         snprintf(f, sizeof(f), "%s/poison", path);
-        poison = kmt_read_num(f);
+        poison = vmprobe_read_num(f);
         snprintf(f, sizeof(f), "%s/red_zone", path);
-        rz = kmt_read_num(f);
+        rz = vmprobe_read_num(f);
         snprintf(f, sizeof(f), "%s/store_user", path);
-        su = kmt_read_num(f);
+        su = vmprobe_read_num(f);
         char ctor[128] = "";
         snprintf(f, sizeof(f), "%s/ctor", path);
         FILE *cf = fopen(f, "r");
@@ -260,10 +260,10 @@ TEST_END
 
 TEST_BEGIN(commit_limit_matches_meminfo)
 {
-    long long memtotal = kmt_read_key("/proc/meminfo", "MemTotal");
-    long long swaptotal = kmt_read_key("/proc/meminfo", "SwapTotal");
-    long long limit = kmt_read_key("/proc/meminfo", "CommitLimit");
-    long long hp = kmt_read_key("/proc/meminfo", "HugePages_Total");
+    long long memtotal = vmprobe_key("/proc/meminfo", "MemTotal");
+    long long swaptotal = vmprobe_key("/proc/meminfo", "SwapTotal");
+    long long limit = vmprobe_key("/proc/meminfo", "CommitLimit");
+    long long hp = vmprobe_key("/proc/meminfo", "HugePages_Total");
     test_skip_if(memtotal <= 0 || limit <= 0, "/proc/meminfo not readable");
     struct zinfo zi[6];
     int nz = read_zoneinfo(zi, 6);
@@ -278,8 +278,8 @@ TEST_BEGIN(commit_limit_matches_meminfo)
         (uint64_t)(memtotal / 4) - (uint64_t)zi[0].managed - (uint64_t)zi[1].managed;
     for (int i = 0; i < 3; i++)
         c.zone_managed_set[i] = true;
-    c.overcommit_ratio = (int)kmt_read_num("/proc/sys/vm/overcommit_ratio");
-    c.overcommit_kbytes = (uint64_t)kmt_read_num("/proc/sys/vm/overcommit_kbytes");
+    c.overcommit_ratio = (int)vmprobe_read_num("/proc/sys/vm/overcommit_ratio");
+    c.overcommit_kbytes = (uint64_t)vmprobe_read_num("/proc/sys/vm/overcommit_kbytes");
     c.swap_bytes = swaptotal > 0 ? (uint64_t)(swaptotal + 4) * 1024 : 0;
     c.nr_hugepages = hp > 0 ? (uint64_t)hp : 0;
     c.shuffle = false;

@@ -5,23 +5,12 @@
  */
 #include "tests/kmodel/kmtest.h"
 
-#define RW   (KM_PROT_READ | KM_PROT_WRITE)
-#define ANON (KM_MAP_PRIVATE | KM_MAP_ANON)
-
-static uint64_t map(struct km *km, struct km_mm *mm, uint64_t len)
-{
-    int e;
-    uint64_t a = vma_mmap(km, mm, 0, len, RW, ANON, -1, 0, &e);
-    vma_madvise(km, mm, a, len, KM_MADV_NOHUGEPAGE);
-    return a;
-}
-
 TEST_BEGIN(scan_balance_follows_swappiness)
 {
     struct km *km = kmt_machine(1ULL << 30, 256ULL << 20);
     int cg = memcg_create(km, "g");
     struct km_mm *mm = proc_create(km, "p", cg);
-    uint64_t a = map(km, mm, 64 << 20);
+    uint64_t a = kmt_map(km, mm, 64 << 20);
     fault_touch_range(km, mm, a, 64 << 20, KM_TOUCH_WRITE, 1);
     int f = file_create(km, "f", 64 << 20);
     file_read(km, mm, f, 0, 64 << 20);
@@ -60,7 +49,7 @@ TEST_BEGIN(inactive_is_low_ratio)
 {
     struct km *km = kmt_machine(256ULL << 20, 64ULL << 20);
     struct km_mm *mm = proc_create(km, "p", 0);
-    uint64_t a = map(km, mm, 8 << 20);
+    uint64_t a = kmt_map(km, mm, 8 << 20);
     fault_touch_range(km, mm, a, 8 << 20, KM_TOUCH_WRITE, 1);
     expect_false(reclaim_inactive_is_low(km, 0, false), "all inactive");
     /* Activate three quarters. */
@@ -79,7 +68,7 @@ TEST_BEGIN(first_reference_keeps_then_reclaims)
     struct km *km = kmt_machine(256ULL << 20, 64ULL << 20);
     int cg = memcg_create(km, "g");
     struct km_mm *mm = proc_create(km, "p", cg);
-    uint64_t a = map(km, mm, 65 * 4096);
+    uint64_t a = kmt_map(km, mm, 65 * 4096);
     fault_touch_range(km, mm, a, 64 * 4096, KM_TOUCH_WRITE, 1);
     /* At the limit, one more page makes the cgroup reclaim: its young pages are kept on the
      * first pass (first-reference rule) and reclaimed on a later one. */
@@ -103,7 +92,7 @@ TEST_BEGIN(zero_pages_use_the_zeromap)
     struct km *km = kmt_machine(256ULL << 20, 64ULL << 20);
     int cg = memcg_create(km, "g");
     struct km_mm *mm = proc_create(km, "p", cg);
-    uint64_t a = map(km, mm, 256 * 4096);
+    uint64_t a = kmt_map(km, mm, 256 * 4096);
     fault_touch_range(km, mm, a, 128 * 4096, KM_TOUCH_WRITE_ZERO, 1);
     fault_touch_range(km, mm, a + 128 * 4096, 128 * 4096, KM_TOUCH_WRITE, 1);
     expect_d_eq(vma_madvise(km, mm, a, 256 * 4096, KM_MADV_PAGEOUT), 0, "");
@@ -122,7 +111,7 @@ TEST_BEGIN(sequential_swapin_reads_ahead_eight_pages)
     struct km *km = kmt_machine(512ULL << 20, 256ULL << 20);
     struct km_mm *mm = proc_create(km, "p", 0);
     uint64_t len = 32 << 20;
-    uint64_t a = map(km, mm, len);
+    uint64_t a = kmt_map(km, mm, len);
     fault_touch_range(km, mm, a, len, KM_TOUCH_WRITE, 1);
     vma_madvise(km, mm, a, len, KM_MADV_PAGEOUT);
     uint64_t out = km->vm[KM_VM_pswpout];
@@ -142,7 +131,7 @@ TEST_BEGIN(madv_free_pages_are_dropped_without_swap)
 {
     struct km *km = kmt_machine(256ULL << 20, 64ULL << 20);
     struct km_mm *mm = proc_create(km, "p", 0);
-    uint64_t a = map(km, mm, 64 * 4096);
+    uint64_t a = kmt_map(km, mm, 64 * 4096);
     fault_touch_range(km, mm, a, 64 * 4096, KM_TOUCH_WRITE, 1);
     vma_madvise(km, mm, a, 64 * 4096, KM_MADV_FREE);
     fault_touch(km, mm, a, KM_TOUCH_WRITE); /* redirty one page */
@@ -188,7 +177,7 @@ TEST_BEGIN(cache_trim_mode_spares_anon)
     struct km *km = kmt_machine(512ULL << 20, 256ULL << 20);
     int cg = memcg_create(km, "g");
     struct km_mm *mm = proc_create(km, "p", cg);
-    uint64_t a = map(km, mm, 32 << 20);
+    uint64_t a = kmt_map(km, mm, 32 << 20);
     fault_touch_range(km, mm, a, 32 << 20, KM_TOUCH_WRITE, 1);
     int f = file_create(km, "f", 256 << 20);
     km->memcg[cg].limit = (64 << 20) / 4096;
@@ -211,7 +200,7 @@ TEST_BEGIN(kswapd_wakes_below_low_and_balances_to_high)
     struct km *km = kmt_machine_cfg(&c);
     struct km_mm *mm = proc_create(km, "p", 0);
     uint64_t len = 600ULL << 20;
-    uint64_t a = map(km, mm, len);
+    uint64_t a = kmt_map(km, mm, len);
     fault_touch_range(km, mm, a, len, KM_TOUCH_WRITE, 1);
     expect_u64_ge(km->vm[KM_VM_pageoutrun], 1, "kswapd ran");
     expect_u64_ge(km->vm[KM_VM_pgsteal_kswapd], 1, "and reclaimed");

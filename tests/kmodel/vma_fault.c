@@ -10,15 +10,6 @@
 #define RW   (KM_PROT_READ | KM_PROT_WRITE)
 #define ANON (KM_MAP_PRIVATE | KM_MAP_ANON)
 
-static uint64_t map(struct km *km, struct km_mm *mm, uint64_t len)
-{
-    int e;
-    uint64_t a = vma_mmap(km, mm, 0, len, RW, ANON, -1, 0, &e);
-    if (a)
-        vma_madvise(km, mm, a, len, KM_MADV_NOHUGEPAGE);
-    return a;
-}
-
 TEST_BEGIN(adjacent_mappings_merge_and_split)
 {
     struct km *km = kmt_machine(512ULL << 20, 0);
@@ -70,7 +61,7 @@ TEST_BEGIN(cow_after_fork_copies_then_reuses)
 {
     struct km *km = kmt_machine(512ULL << 20, 0);
     struct km_mm *p = proc_create(km, "parent", 0);
-    uint64_t a = map(km, p, 16 * 4096);
+    uint64_t a = kmt_map(km, p, 16 * 4096);
     fault_touch_range(km, p, a, 16 * 4096, KM_TOUCH_WRITE, 1);
     uint64_t anon0 = km->nr_anon;
     struct km_mm *c = proc_fork(km, p, "child");
@@ -102,7 +93,7 @@ TEST_BEGIN(dontneed_drops_rss_not_commit_free_is_lazy)
     struct km_mm *mm = proc_create(km, "p", 0);
     uint64_t len = 4 << 20;
     uint64_t c0 = km->committed;
-    uint64_t a = map(km, mm, len);
+    uint64_t a = kmt_map(km, mm, len);
     expect_u64_eq(km->committed - c0, len / 4096, "private writable mapping charged");
     fault_touch_range(km, mm, a, len, KM_TOUCH_WRITE, 1);
     uint64_t rss = proc_rss(mm);
@@ -128,7 +119,7 @@ TEST_BEGIN(mremap_moves_pages_and_keeps_them)
 {
     struct km *km = kmt_machine(512ULL << 20, 0);
     struct km_mm *mm = proc_create(km, "p", 0);
-    uint64_t a = map(km, mm, 8 * 4096);
+    uint64_t a = kmt_map(km, mm, 8 * 4096);
     /* Block growth in place with a neighbour above... the next mapping goes below, so map one
      * right above with MAP_FIXED. */
     int e;
@@ -153,7 +144,7 @@ TEST_BEGIN(mremap_of_part_of_a_merged_vma_keeps_the_rest_charged)
     struct km *km = kmt_machine(512ULL << 20, 0);
     struct km_mm *mm = proc_create(km, "p", 0);
     size_t n0 = mm->nvma;
-    uint64_t a = map(km, mm, 16 * 4096), b = map(km, mm, 16 * 4096);
+    uint64_t a = kmt_map(km, mm, 16 * 4096), b = kmt_map(km, mm, 16 * 4096);
     require_true(b + 16 * 4096 == a && mm->nvma == n0 + 1, "one merged VMA");
     uint64_t c0 = km->committed;
     int e;

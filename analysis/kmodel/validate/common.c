@@ -5,6 +5,7 @@
 #include "analysis/kmodel/validate/validate.h"
 #include "bench/vmctl/vmprobe.h"
 
+#include <ctype.h>
 #include <errno.h>
 #include <math.h>
 #include <signal.h>
@@ -322,6 +323,33 @@ struct km *v_model(uint64_t swap_bytes, int overcommit, int ratio)
     if (calib_load(&km->calib, v_calibration(), cerr, sizeof(cerr)) != 0)
         fprintf(stderr, "kmodel-validate: %s (using built-in costs)\n", cerr);
     return km;
+}
+
+uint64_t v_model_anon(struct km *km, struct km_mm *mm, uint64_t bytes, unsigned flags)
+{
+    int e;
+    uint64_t a = vma_mmap(km, mm, 0, bytes, KM_PROT_READ | KM_PROT_WRITE,
+                          KM_MAP_PRIVATE | KM_MAP_ANON | flags, -1, 0, &e);
+    vma_madvise(km, mm, a, bytes, KM_MADV_NOHUGEPAGE);
+    return a;
+}
+
+int v_cgroup(const char *exp, int n, uint64_t limit_bytes, int swappiness, char *cg, size_t cglen)
+{
+    char name[64], val[32];
+    snprintf(name, sizeof(name), "libmini-kmodel-%c%s-%d", tolower((unsigned char)exp[0]), exp + 1,
+             n);
+    if (vmctl_cgroup(name, cg, cglen) != 0) {
+        v_skip(exp, vmctl_error());
+        return -1;
+    }
+    snprintf(val, sizeof(val), "%llu", (unsigned long long)limit_bytes);
+    vmctl_cgroup_write(cg, "memory.limit_in_bytes", val);
+    if (swappiness >= 0) {
+        snprintf(val, sizeof(val), "%d", swappiness);
+        vmctl_cgroup_write(cg, "memory.swappiness", val);
+    }
+    return 0;
 }
 
 const char *v_calibration_override;

@@ -60,16 +60,9 @@ int e5_swappiness(void)
     static const int sw[] = {1, 60, 100, 200};
     for (int k = 0; k < 4; k++) {
         int s = sw[k];
-        char name[64], cg[256], val[32];
-        snprintf(name, sizeof(name), "libmini-kmodel-e5-%d", s);
-        if (vmctl_cgroup(name, cg, sizeof(cg)) != 0) {
-            v_skip("E5", vmctl_error());
+        char cg[256];
+        if (v_cgroup("E5", s, L_BYTES, s, cg, sizeof(cg)) != 0)
             break;
-        }
-        snprintf(val, sizeof(val), "%llu", L_BYTES);
-        vmctl_cgroup_write(cg, "memory.limit_in_bytes", val);
-        snprintf(val, sizeof(val), "%d", s);
-        vmctl_cgroup_write(cg, "memory.swappiness", val);
         long left = vmprobe_drop_cache(FILE_PATH);
         if (left)
             v_note("E5", "swappiness %d: %ld pages of the file still cached after dropping", s,
@@ -88,10 +81,7 @@ int e5_swappiness(void)
         km->memcg[g].swappiness = s;
         struct km_mm *mm = proc_create(km, "w", g);
         int f = file_create(km, "data", F_BYTES);
-        int e;
-        uint64_t p = vma_mmap(km, mm, 0, A_BYTES, KM_PROT_READ | KM_PROT_WRITE,
-                              KM_MAP_PRIVATE | KM_MAP_ANON, -1, 0, &e);
-        vma_madvise(km, mm, p, A_BYTES, KM_MADV_NOHUGEPAGE);
+        uint64_t p = v_model_anon(km, mm, A_BYTES, 0);
         for (int pass = 0; pass < PASSES && !mm->killed; pass++) {
             fault_touch_range(km, mm, p, A_BYTES, KM_TOUCH_WRITE, 1);
             file_read(km, mm, f, 0, F_BYTES);

@@ -96,10 +96,7 @@ static void run_model(struct km *km, uint64_t bytes)
 {
     struct km_mm *mm = proc_create(km, "w", 0);
     mm->oom_score_adj = 1000;
-    int e;
-    uint64_t p = vma_mmap(km, mm, 0, bytes, KM_PROT_READ | KM_PROT_WRITE,
-                          KM_MAP_PRIVATE | KM_MAP_ANON | KM_MAP_NORESERVE, -1, 0, &e);
-    vma_madvise(km, mm, p, bytes, KM_MADV_NOHUGEPAGE);
+    uint64_t p = v_model_anon(km, mm, bytes, KM_MAP_NORESERVE);
     for (int pass = 0; pass < 2 && !mm->killed; pass++)
         fault_touch_range(km, mm, p, bytes, KM_TOUCH_WRITE, 1);
 }

@@ -90,14 +90,9 @@ static int model_victim(int adj2)
     km->memcg[g].limit = LIMIT / 4096;
     struct km_mm *a = proc_create(km, "hog1", g), *b = proc_create(km, "hog2", g);
     b->oom_score_adj = adj2;
-    int e;
-    uint64_t pa = vma_mmap(km, a, 0, 160ULL << 20, KM_PROT_READ | KM_PROT_WRITE,
-                           KM_MAP_PRIVATE | KM_MAP_ANON, -1, 0, &e);
-    vma_madvise(km, a, pa, 160ULL << 20, KM_MADV_NOHUGEPAGE);
+    uint64_t pa = v_model_anon(km, a, 160ULL << 20, 0);
     fault_touch_range(km, a, pa, 160ULL << 20, KM_TOUCH_WRITE, 1);
-    uint64_t pb = vma_mmap(km, b, 0, 128ULL << 20, KM_PROT_READ | KM_PROT_WRITE,
-                           KM_MAP_PRIVATE | KM_MAP_ANON, -1, 0, &e);
-    vma_madvise(km, b, pb, 128ULL << 20, KM_MADV_NOHUGEPAGE);
+    uint64_t pb = v_model_anon(km, b, 128ULL << 20, 0);
     fault_touch_range(km, b, pb, 128ULL << 20, KM_TOUCH_WRITE, 1);
     int v = a->killed ? 1 : b->killed ? 2 : 0;
     km_destroy(km);
@@ -112,14 +107,10 @@ int e9_oom(void)
     }
     static const int adj[] = {500, 0};
     for (int k = 0; k < 2; k++) {
-        char name[64], cg[256], val[32];
-        snprintf(name, sizeof(name), "libmini-kmodel-e9-%d", k);
-        if (vmctl_cgroup(name, cg, sizeof(cg)) != 0) {
-            v_skip("E9", vmctl_error());
+        char cg[256], val[32];
+        if (v_cgroup("E9", k, LIMIT, -1, cg, sizeof(cg)) != 0)
             break;
-        }
         snprintf(val, sizeof(val), "%llu", LIMIT);
-        vmctl_cgroup_write(cg, "memory.limit_in_bytes", val);
         vmctl_cgroup_write(cg, "memory.memsw.limit_in_bytes", val); /* no swap for them */
         int r = real_victim(cg, adj[k]), m = model_victim(adj[k]);
         char q[96];

@@ -47,6 +47,15 @@ int v_run_child(const char *cgpath, int (*fn)(void *), void *arg, int timeout_s,
 struct km *v_model(uint64_t swap_bytes, int overcommit, int ratio);
 int v_zone_managed(uint64_t managed[3]);
 
+/* In the model: a private anonymous read-write mapping of bytes (flags: more KM_MAP_*) made
+ * without THP like the real halves' (madvise NOHUGEPAGE); returns its address (0: failed). */
+uint64_t v_model_anon(struct km *km, struct km_mm *mm, uint64_t bytes, unsigned flags);
+
+/* The memory cgroup libmini-kmodel-<exp in lower case>-<n>, with memory.limit_in_bytes
+ * limit_bytes and memory.swappiness swappiness (-1: left alone); its path in cg. -1 when it
+ * cannot be made (the skip is reported for exp). */
+int v_cgroup(const char *exp, int n, uint64_t limit_bytes, int swappiness, char *cg, size_t cglen);
+
 /* The calibration: results/calibration.json when present, else the default file. */
 const char *v_calibration(void);
 
