@@ -214,17 +214,7 @@ long long v_read_num(const char *path)
 
 void v_vmstat_snap(struct v_vmstat *s)
 {
-    for (int i = 0; i < KM_NR_VMSTAT; i++)
-        s->v[i] = -1;
-    FILE *f = fopen("/proc/vmstat", "r");
-    char name[128];
-    long long v;
-    while (f && fscanf(f, "%127s %lld", name, &v) == 2)
-        for (int i = 0; i < KM_NR_VMSTAT; i++)
-            if (strcmp(name, km_vmstat_names[i]) == 0)
-                s->v[i] = v;
-    if (f)
-        fclose(f);
+    vmprobe_keys("/proc/vmstat", km_vmstat_names, KM_NR_VMSTAT, s->v);
 }
 
 long long v_vmstat_delta(const struct v_vmstat *a, const struct v_vmstat *b, enum km_vmstat i)
