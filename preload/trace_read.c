@@ -608,3 +608,20 @@ int mtr_resolve(const struct mtr_trace *t, struct mtr_res *res, struct mtr_err *
     mtr_mem_free(m.val, m.cap * sizeof(uint32_t));
     return 0;
 }
+
+int mtr_load(struct mtr_trace *t, struct mtr_res *res, const char *path, struct mtr_err *err)
+{
+    if (mtr_open(t, path, err) != 0)
+        return -1;
+    if (mtr_resolve(t, res, err) != 0) {
+        mtr_close(t);
+        return -1;
+    }
+    return 0;
+}
+
+void mtr_unload(struct mtr_trace *t, struct mtr_res *res)
+{
+    mtr_res_free(t, res);
+    mtr_close(t);
+}

@@ -90,6 +90,11 @@ struct mtr_res {
 int mtr_resolve(const struct mtr_trace *t, struct mtr_res *res, struct mtr_err *err);
 void mtr_res_free(const struct mtr_trace *t, struct mtr_res *res);
 
+/* mtr_open, then mtr_resolve: 0, or -1 with *err set (nothing is left open). */
+int mtr_load(struct mtr_trace *t, struct mtr_res *res, const char *path, struct mtr_err *err);
+/* mtr_res_free, then mtr_close. */
+void mtr_unload(struct mtr_trace *t, struct mtr_res *res);
+
 /* Memory straight from mmap (zeroed), for large arrays. */
 void *mtr_mem_alloc(size_t bytes);
 void mtr_mem_free(void *p, size_t bytes);
