@@ -236,14 +236,10 @@ static int cmd_stats(int argc, char **argv)
     if (!path)
         return bad_usage("stats: no FILE", NULL);
     struct mtr_trace t;
-    struct mtr_err err;
-    if (mtr_open(&t, path, &err) != 0)
-        return mt_bad_trace(path, &err);
     struct mtr_res res;
-    if (mtr_resolve(&t, &res, &err) != 0) {
-        mtr_close(&t);
+    struct mtr_err err;
+    if (mtr_load(&t, &res, path, &err) != 0)
         return mt_bad_trace(path, &err);
-    }
 
     /* The window: events strictly between mark 1 and the next mark 2. */
     uint64_t from = 0, to = t.nev;
@@ -263,8 +259,7 @@ static int cmd_stats(int argc, char **argv)
         if (m2 == UINT64_MAX) {
             fprintf(stderr, "mini-trace: %s: no window (marks 1 and 2 from mini-trace replay)\n",
                     path);
-            mtr_res_free(&t, &res);
-            mtr_close(&t);
+            mtr_unload(&t, &res);
             return 2;
         }
         from = m1 + 1;
@@ -368,8 +363,7 @@ static int cmd_stats(int argc, char **argv)
             printf("  %-24s %12" PRIu64 " %16" PRIu64 "\n", name, cls_n[c], cls_b[c]);
         }
     mtr_mem_free(life, (res.nslots + 1) * sizeof(uint64_t));
-    mtr_res_free(&t, &res);
-    mtr_close(&t);
+    mtr_unload(&t, &res);
     return 0;
 }
 

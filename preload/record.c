@@ -62,8 +62,7 @@ struct mini_rec_thread {
     struct mini_trace_chunk *old;   /* the previous one: unmapped at the next switch */
     uint32_t count;                 /* slots of `chunk` reserved */
     uint32_t tid;
-    uint32_t seq;  /* the next record number */
-    uint32_t live; /* 1 while a thread owns the slot */
+    uint32_t seq; /* the next record number */
     uint64_t uid;
     uint64_t nchunks; /* chunks this thread has taken */
     struct mini_rec_thread *next_free;
@@ -83,7 +82,7 @@ static struct {
     uint32_t nslots;
     struct mini_rec_thread *free_slots;
     pthread_key_t key;
-    int key_ok, atfork_ok;
+    int key_ok;
     char base[PATH_MAX];
 } rec = {
     .fd = -1,
@@ -320,7 +319,6 @@ static void thread_exit(void *arg)
         munmap(rt->old, MINI_TRACE_CHUNK_BYTES);
     pthread_mutex_lock(&rec.lock);
     rt->chunk = rt->old = NULL;
-    rt->live = 0;
     rt->next_free = rec.free_slots;
     rec.free_slots = rt;
     pthread_mutex_unlock(&rec.lock);
@@ -342,7 +340,6 @@ MINI_NOINLINE static struct mini_rec_thread *thread_new(void)
         memset(rt, 0, sizeof(*rt));
         rt->tid = (uint32_t)gettid();
         rt->uid = uid;
-        rt->live = 1;
         tls_rt = rt;
         if (rec.key_ok)
             pthread_setspecific(rec.key, rt);
@@ -424,7 +421,7 @@ MINI_NOINLINE static bool start(void)
             } else {
                 /* Neither call allocates here (a small key, the first fork handlers). */
                 rec.key_ok = pthread_key_create(&rec.key, thread_exit) == 0;
-                rec.atfork_ok = pthread_atfork(NULL, NULL, fork_child) == 0;
+                pthread_atfork(NULL, NULL, fork_child);
                 __atomic_store_n(&mini_os_trace_hook, os_hook, __ATOMIC_RELEASE);
                 atomic_store(&rec.state, ST_ON);
             }

@@ -446,14 +446,10 @@ static int plan_from_trace(const char *path, long max_threads, struct plan *pl)
     memset(pl, 0, sizeof(*pl));
     pl->fd = -1;
     struct mtr_trace t;
-    struct mtr_err err;
-    if (mtr_open(&t, path, &err) != 0)
-        return mt_bad_trace(path, &err);
     struct mtr_res res;
-    if (mtr_resolve(&t, &res, &err) != 0) {
-        mtr_close(&t);
+    struct mtr_err err;
+    if (mtr_load(&t, &res, path, &err) != 0)
         return mt_bad_trace(path, &err);
-    }
 
     /* Threads: map each trace tid to a worker, in order of first appearance. */
     uint64_t ncalls = 0, orig_failed = 0;
@@ -564,8 +560,7 @@ static int plan_from_trace(const char *path, long max_threads, struct plan *pl)
         mtr_mem_free(renum, (res.nslots + 1) * sizeof(uint32_t));
         mtr_mem_free(freeids, (res.nslots + 1) * sizeof(uint32_t));
     }
-    mtr_res_free(&t, &res);
-    mtr_close(&t);
+    mtr_unload(&t, &res);
     return 0;
 }
 

@@ -35,8 +35,9 @@
 /* ---- record.c ---------------------------------------------------------------------------- */
 struct mini_rec_thread;
 /* Non-zero while calls must take the traced path: before the first call has decided whether
- * MINI_TRACE is set, and while tracing. */
-extern _Atomic int mini_rec_active;
+ * MINI_TRACE is set, and while tracing. Hidden, so that every entry point reads it straight
+ * (one load relative to %rip) instead of first fetching its address from the GOT. */
+extern _Atomic int mini_rec_active __attribute__((visibility("hidden")));
 static inline int mini_rec_on(void)
 {
     return MINI_UNLIKELY(atomic_load_explicit(&mini_rec_active, memory_order_relaxed) != 0);

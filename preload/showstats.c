@@ -34,9 +34,9 @@ static const char *show_file; /* MINI_STATS_FILE, or NULL */
 
 /* The report is gathered here and written by one write(2) at the end, to MINI_STATS_FILE or to
  * stderr; the JSON report is about 1.2 KiB, the text one about 2 KiB (below PIPE_BUF: a write
- * to a pipe is atomic too). */
-static char file_buf[16384];
-static size_t file_len;
+ * to a pipe is atomic too). The last byte is kept for the newline that ends a report. */
+static char report[16384];
+static size_t report_len;
 
 static void write_all(int fd, const char *s, size_t n)
 {
@@ -49,14 +49,14 @@ static void write_all(int fd, const char *s, size_t n)
     }
 }
 
-static void write_buf(void *cbopaque, const char *s)
+static void gather(void *cbopaque, const char *s)
 {
     (void)cbopaque;
     size_t n = strlen(s);
-    if (n > sizeof(file_buf) - file_len)
-        n = sizeof(file_buf) - file_len; /* cut short rather than split across writes */
-    memcpy(file_buf + file_len, s, n);
-    file_len += n;
+    if (n > sizeof(report) - 1 - report_len)
+        n = sizeof(report) - 1 - report_len; /* cut short rather than split across writes */
+    memcpy(report + report_len, s, n);
+    report_len += n;
 }
 
 __attribute__((constructor)) static void showstats_init(void)
@@ -76,19 +76,18 @@ __attribute__((destructor)) static void showstats_fini(void)
 {
     if (show <= 0)
         return;
-    file_len = 0;
-    mini_stats_print(write_buf, NULL, show == 2 ? "J" : NULL);
-    if (show_file != NULL) {
-        if (file_len > 0 && file_buf[file_len - 1] != '\n')
-            write_buf(NULL, "\n"); /* one report per line */
-        int fd = open(show_file, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644);
-        if (fd >= 0) {
-            write_all(fd, file_buf, file_len);
-            close(fd);
-        }
+    mini_stats_print(gather, NULL, show == 2 ? "J" : NULL);
+    if (report_len > 0 && report[report_len - 1] != '\n')
+        report[report_len++] = '\n'; /* one report per line */
+    /* One write(2), to the file or to stderr: processes appending to one MINI_STATS_FILE, or
+     * sharing a stderr (sort's helpers, a shell pipeline), would otherwise interleave their
+     * reports piece by piece. */
+    int fd = show_fd >= 0 ? show_fd : STDERR_FILENO;
+    if (show_file != NULL)
+        fd = open(show_file, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644);
+    if (fd < 0)
         return;
-    }
-    /* One write(2) too: processes sharing this stderr (sort's helpers, a shell pipeline) would
-     * otherwise interleave their reports piece by piece. */
-    write_all(show_fd >= 0 ? show_fd : STDERR_FILENO, file_buf, file_len);
+    write_all(fd, report, report_len);
+    if (show_file != NULL)
+        close(fd);
 }

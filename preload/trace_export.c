@@ -14,13 +14,9 @@
 int mtr_export_text(const char *path, FILE *out, struct mtr_err *err)
 {
     struct mtr_trace t;
-    if (mtr_open(&t, path, err) != 0)
-        return -1;
     struct mtr_res res;
-    if (mtr_resolve(&t, &res, err) != 0) {
-        mtr_close(&t);
+    if (mtr_load(&t, &res, path, err) != 0)
         return -1;
-    }
     const struct mini_trace_header *h = t.hdr;
     uint64_t page = h->page_size ? h->page_size : 4096;
     fprintf(out, "# libmini trace %s: pid %u %s, %" PRIu64 " records (mini-trace export)\n", path,
@@ -74,7 +70,6 @@ int mtr_export_text(const char *path, FILE *out, struct mtr_err *err)
             break; /* mallopt, marks: no equivalent */
         }
     }
-    mtr_res_free(&t, &res);
-    mtr_close(&t);
+    mtr_unload(&t, &res);
     return fflush(out) == 0 && !ferror(out) ? 0 : 1;
 }

@@ -116,11 +116,6 @@ uint64_t mtr_req_bytes(const struct mini_trace_rec *r)
     return r->size;
 }
 
-uint64_t mtr_rec_off(const struct mtr_trace *t, uint64_t i)
-{
-    return (uint64_t)((const unsigned char *)t->rec[i] - t->map);
-}
-
 static int fail(struct mtr_err *err, uint64_t off, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
 static int fail(struct mtr_err *err, uint64_t off, const char *fmt, ...)
@@ -374,7 +369,6 @@ int mtr_open(struct mtr_trace *t, const char *path, struct mtr_err *err)
         bool fresh;
         struct writer *wr = writer_find(w, wcap, c->thread_uid, &fresh);
         if (fresh) {
-            t->nwriters++;
             wr->tid = c->tid;
             if (c->thread_seq != 0 && !lost) {
                 rc = fail(err, off + 40,
@@ -607,4 +601,21 @@ int mtr_resolve(const struct mtr_trace *t, struct mtr_res *res, struct mtr_err *
     mtr_mem_free(m.key, m.cap * sizeof(uint64_t));
     mtr_mem_free(m.val, m.cap * sizeof(uint32_t));
     return 0;
+}
+
+int mtr_load(struct mtr_trace *t, struct mtr_res *res, const char *path, struct mtr_err *err)
+{
+    if (mtr_open(t, path, err) != 0)
+        return -1;
+    if (mtr_resolve(t, res, err) != 0) {
+        mtr_close(t);
+        return -1;
+    }
+    return 0;
+}
+
+void mtr_unload(struct mtr_trace *t, struct mtr_res *res)
+{
+    mtr_res_free(t, res);
+    mtr_close(t);
 }

@@ -47,15 +47,13 @@ struct mtr_trace {
     const struct mini_trace_rec **rec; /* ... in file order */
     uint64_t nev;
     struct mtr_ev *ev; /* events in global order */
-    uint64_t nchunks, zero_chunks, nwriters;
+    uint64_t nchunks, zero_chunks;
     uint32_t ntids; /* distinct thread ids */
 };
 
 /* Returns 0, or -1 with *err set (t is then closed). */
 int mtr_open(struct mtr_trace *t, const char *path, struct mtr_err *err);
 void mtr_close(struct mtr_trace *t);
-/* The byte offset of record i in the file. */
-uint64_t mtr_rec_off(const struct mtr_trace *t, uint64_t i);
 
 /* Ops. */
 const char *mtr_op_name(unsigned op);
@@ -89,6 +87,11 @@ struct mtr_res {
 };
 int mtr_resolve(const struct mtr_trace *t, struct mtr_res *res, struct mtr_err *err);
 void mtr_res_free(const struct mtr_trace *t, struct mtr_res *res);
+
+/* mtr_open, then mtr_resolve: 0, or -1 with *err set (nothing is left open). */
+int mtr_load(struct mtr_trace *t, struct mtr_res *res, const char *path, struct mtr_err *err);
+/* mtr_res_free, then mtr_close. */
+void mtr_unload(struct mtr_trace *t, struct mtr_res *res);
 
 /* Memory straight from mmap (zeroed), for large arrays. */
 void *mtr_mem_alloc(size_t bytes);
