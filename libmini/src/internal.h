@@ -463,7 +463,6 @@ void mini_buf_puts(struct mini_buf *b, const char *s);
 void mini_buf_u64(struct mini_buf *b, uint64_t v);
 void mini_buf_i64(struct mini_buf *b, int64_t v);
 void mini_buf_hex(struct mini_buf *b, uintptr_t v);
-void mini_buf_fixed(struct mini_buf *b, uint64_t num, uint64_t den, unsigned decimals);
 const char *mini_buf_str(struct mini_buf *b);
 void mini_write_err(const char *s);
 /* A report for stderr gathered into one write(2), so that the reports of processes sharing a
