@@ -269,15 +269,9 @@ void mini_free(void *mem)
     size_t sz = head & ~MINI_FLAGS;
     struct mini_tcache *tc = mini_tls_tc;
     if (MINI_LIKELY(tc != NULL) && sz <= tc->max_c) {
-        void **m = mem;
         struct mini_tbin *b = mini_tc_bin(tc, sz);
-        chunk_set_head(c, head | MINI_CACHED);
-        m[0] = mini_tc_protect(&m[0], b->head);
-        b->head = mem;
-        uint32_t n = MINI_LOAD(b->count) + 1;
-        MINI_STORE(b->count, n);
+        uint32_t n = mini_tc_push(tc, b, c, head, sz);
         MINI_CNT_INC(tc->n_free);
-        tc->bytes += sz;
         if (MINI_UNLIKELY(n > b->max))
             mini_tcache_flush_bin(tc, mini_c2tci(sz), n / 2);
         else if (MINI_UNLIKELY(tc->bytes > tc->max_bytes))

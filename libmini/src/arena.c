@@ -314,7 +314,7 @@ size_t mini_arena_purge(struct mini_arena *a, bool all)
     return total;
 }
 
-size_t mini_arena_purge_to(struct mini_arena *a, size_t target)
+static size_t purge_to(struct mini_arena *a, size_t target)
 {
     /* The oldest dirty chunks first: the least likely to be reused soon. */
     size_t total = 0;
@@ -340,7 +340,7 @@ void mini_arena_after_op(struct mini_arena *a)
         if (limit < keep)
             limit = keep;
         if (MINI_UNLIKELY(a->dirty_bytes > limit))
-            mini_arena_purge_to(a, limit / 2);
+            purge_to(a, limit / 2);
         /* The delay: is the oldest dirty chunk due? (The coarse clock costs a few ns.) */
         if (a->dirty_head &&
             a->dirty_head->dirty_ns + (uint64_t)mini_opt(MINI_OPT_PURGE_DELAY) * 1000000u <=

@@ -257,6 +257,20 @@ static inline void *mini_tc_reveal(void *const *slot)
 {
     return (void *)(((uintptr_t)slot >> 12) ^ (uintptr_t)*slot);
 }
+/* Push in-use chunk ch (its header `head`, its size c) onto tc's bin b: CACHED, linked
+ * safely. Returns the bin's new count. */
+static inline uint32_t mini_tc_push(struct mini_tcache *tc, struct mini_tbin *b, mini_chunk_t *ch,
+                                    size_t head, size_t c)
+{
+    void **m = chunk2mem(ch);
+    chunk_set_head(ch, head | MINI_CACHED);
+    m[0] = mini_tc_protect(&m[0], b->head);
+    b->head = m;
+    uint32_t n = MINI_LOAD(b->count) + 1;
+    MINI_STORE(b->count, n);
+    tc->bytes += c;
+    return n;
+}
 static inline void mini_count(struct mini_tcache *tc, _Atomic uint64_t *field)
 {
     /* The shared "caching off" struct is counted with atomic adds; a thread's own with a
@@ -449,7 +463,6 @@ void mini_buf_puts(struct mini_buf *b, const char *s);
 void mini_buf_u64(struct mini_buf *b, uint64_t v);
 void mini_buf_i64(struct mini_buf *b, int64_t v);
 void mini_buf_hex(struct mini_buf *b, uintptr_t v);
-void mini_buf_fixed(struct mini_buf *b, uint64_t num, uint64_t den, unsigned decimals);
 const char *mini_buf_str(struct mini_buf *b);
 void mini_write_err(const char *s);
 /* A report for stderr gathered into one write(2), so that the reports of processes sharing a

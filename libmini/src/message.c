@@ -64,32 +64,6 @@ void mini_buf_hex(struct mini_buf *b, uintptr_t v)
     mini_buf_puts(b, out);
 }
 
-/* num/den with `decimals` digits after the point, rounded half up. */
-void mini_buf_fixed(struct mini_buf *b, uint64_t num, uint64_t den, unsigned decimals)
-{
-    if (den == 0) {
-        mini_buf_puts(b, "0");
-        return;
-    }
-    uint64_t scale = 1;
-    for (unsigned i = 0; i < decimals; i++)
-        scale *= 10;
-    /* Avoid overflow for large numerators: fall back to coarser arithmetic. */
-    unsigned __int128 q = ((unsigned __int128)num * scale * 2 + den) / ((unsigned __int128)den * 2);
-    uint64_t whole = (uint64_t)(q / scale), frac = (uint64_t)(q % scale);
-    mini_buf_u64(b, whole);
-    if (decimals) {
-        mini_buf_puts(b, ".");
-        char f[24];
-        for (int i = (int)decimals - 1; i >= 0; i--) {
-            f[i] = (char)('0' + frac % 10);
-            frac /= 10;
-        }
-        f[decimals] = '\0';
-        mini_buf_puts(b, f);
-    }
-}
-
 const char *mini_buf_str(struct mini_buf *b)
 {
     if (b->cap)

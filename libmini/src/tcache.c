@@ -100,17 +100,6 @@ static void release_list_one(mini_chunk_t *c)
     mini_arena_unlock(a);
 }
 
-static void tbin_push(struct mini_tcache *tc, struct mini_tbin *b, void *mem)
-{
-    tc->bytes += chunk_size(mem2chunk(mem));
-    void **m = mem;
-    mini_chunk_t *ch = mem2chunk(mem);
-    chunk_set_head(ch, chunk_head(ch) | MINI_CACHED);
-    m[0] = mini_tc_protect(&m[0], b->head);
-    b->head = mem;
-    MINI_STORE(b->count, MINI_LOAD(b->count) + 1);
-}
-
 void *mini_tcache_refill(struct mini_tcache *tc, size_t c)
 {
     mini_chunk_t *got[MINI_TC_FILL_MAX];
@@ -142,7 +131,7 @@ void *mini_tcache_refill(struct mini_tcache *tc, size_t c)
     for (uint32_t i = k; i-- > 1;) {
         size_t gs = chunk_size(got[i]);
         if (MINI_LIKELY(gs == c) || gs <= tc->max_c)
-            tbin_push(tc, &tc->bins[mini_c2tci(gs)], chunk2mem(got[i]));
+            mini_tc_push(tc, mini_tc_bin(tc, gs), got[i], chunk_head(got[i]), gs);
         else
             release_list_one(got[i]);
     }
