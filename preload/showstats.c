@@ -32,32 +32,10 @@ static int show_fd = -1;
 static long show;
 static const char *show_file; /* MINI_STATS_FILE, or NULL */
 
-/* The report is gathered here and written by one write(2) at the end, to MINI_STATS_FILE or to
- * stderr; the JSON report is about 1.2 KiB, the text one about 2 KiB (below PIPE_BUF: a write
- * to a pipe is atomic too). The last byte is kept for the newline that ends a report. */
-static char report[16384];
-static size_t report_len;
-
-static void write_all(int fd, const char *s, size_t n)
-{
-    while (n > 0) {
-        ssize_t w = write(fd, s, n);
-        if (w <= 0)
-            break;
-        s += w;
-        n -= (size_t)w;
-    }
-}
-
-static void gather(void *cbopaque, const char *s)
-{
-    (void)cbopaque;
-    size_t n = strlen(s);
-    if (n > sizeof(report) - 1 - report_len)
-        n = sizeof(report) - 1 - report_len; /* cut short rather than split across writes */
-    memcpy(report + report_len, s, n);
-    report_len += n;
-}
+/* The report is gathered here (mini_gather) and written by one write(2) at the end, to
+ * MINI_STATS_FILE or to stderr; the JSON report is about 1.2 KiB, the text one about 2 KiB (below
+ * PIPE_BUF: a write to a pipe is atomic too). Static: it is 8 KiB. */
+static struct mini_gather report;
 
 __attribute__((constructor)) static void showstats_init(void)
 {
@@ -76,18 +54,18 @@ __attribute__((destructor)) static void showstats_fini(void)
 {
     if (show <= 0)
         return;
-    mini_stats_print(gather, NULL, show == 2 ? "J" : NULL);
-    if (report_len > 0 && report[report_len - 1] != '\n')
-        report[report_len++] = '\n'; /* one report per line */
     /* One write(2), to the file or to stderr: processes appending to one MINI_STATS_FILE, or
      * sharing a stderr (sort's helpers, a shell pipeline), would otherwise interleave their
-     * reports piece by piece. */
+     * reports piece by piece. Every report ends with a newline (one report per line). */
     int fd = show_fd >= 0 ? show_fd : STDERR_FILENO;
     if (show_file != NULL)
         fd = open(show_file, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644);
     if (fd < 0)
         return;
-    write_all(fd, report, report_len);
+    report.fd = fd;
+    report.len = 0;
+    mini_stats_print(mini_gather_cb, &report, show == 2 ? "J" : NULL);
+    mini_gather_flush(&report);
     if (show_file != NULL)
         close(fd);
 }

@@ -465,10 +465,13 @@ void mini_buf_i64(struct mini_buf *b, int64_t v);
 void mini_buf_hex(struct mini_buf *b, uintptr_t v);
 const char *mini_buf_str(struct mini_buf *b);
 void mini_write_err(const char *s);
-/* A report for stderr gathered into one write(2), so that the reports of processes sharing a
- * stderr (a pipeline, a program tree) never interleave; a write callback for the printers. A
- * piece that does not fit flushes what is gathered first. */
+/* write(2) of all n bytes to fd (EINTR retried, errno kept). */
+void mini_write_all(int fd, const char *s, size_t n);
+/* A report gathered into one write(2) to fd, so that the reports of processes sharing a stderr
+ * or appending to one file (a pipeline, a program tree) never interleave; a write callback for
+ * the printers. A piece that does not fit flushes what is gathered first. */
 struct mini_gather {
+    int fd;
     size_t len;
     char buf[8192];
 };

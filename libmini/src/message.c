@@ -71,11 +71,11 @@ const char *mini_buf_str(struct mini_buf *b)
     return b->p;
 }
 
-static void write_err_n(const char *s, size_t n)
+void mini_write_all(int fd, const char *s, size_t n)
 {
     int saved = errno;
     while (n > 0) {
-        ssize_t w = write(STDERR_FILENO, s, n);
+        ssize_t w = write(fd, s, n);
         if (w < 0 && errno == EINTR)
             continue;
         if (w <= 0)
@@ -88,12 +88,12 @@ static void write_err_n(const char *s, size_t n)
 
 void mini_write_err(const char *s)
 {
-    write_err_n(s, strlen(s));
+    mini_write_all(STDERR_FILENO, s, strlen(s));
 }
 
 void mini_gather_flush(struct mini_gather *g)
 {
-    write_err_n(g->buf, g->len);
+    mini_write_all(g->fd, g->buf, g->len);
     g->len = 0;
 }
 
@@ -104,7 +104,7 @@ void mini_gather_cb(void *gather, const char *s)
     if (n > sizeof(g->buf) - g->len)
         mini_gather_flush(g);
     if (n > sizeof(g->buf)) {
-        write_err_n(s, n);
+        mini_write_all(g->fd, s, n);
         return;
     }
     memcpy(g->buf + g->len, s, n);

@@ -14,6 +14,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <unistd.h>
 
 #include "internal.h"
 
@@ -261,6 +262,7 @@ void mini_options_print(void (*write_cb)(void *, const char *), void *cbopaque, 
 {
     if (write_cb == NULL) {
         struct mini_gather g; /* stderr: one write(2) for the whole list */
+        g.fd = STDERR_FILENO;
         g.len = 0;
         mini_options_print(mini_gather_cb, &g, json);
         mini_gather_flush(&g);

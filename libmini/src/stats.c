@@ -153,6 +153,7 @@ void mini_stats_print(void (*write_cb)(void *, const char *), void *cbopaque, co
     if (write_cb == NULL) {
         /* stderr: the whole report in one write(2) (about 1.2 KiB JSON, 2 KiB text). */
         struct mini_gather g;
+        g.fd = STDERR_FILENO;
         g.len = 0;
         mini_stats_print(mini_gather_cb, &g, opts);
         mini_gather_flush(&g);
