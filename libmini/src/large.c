@@ -12,7 +12,11 @@
  * into an arena when it shrinks below the threshold.
  *
  * The table: every live large block's user pointer is in an open-addressing hash set (keys are
- * addresses; 0 empty, 1 deleted), in pages of its own, doubled at half load. A pointer that is
+ * addresses; 0 empty, 1 deleted), in pages of its own, doubled at half load. Deletes are counted
+ * since the last rebuild, whether or not an insert has reused their marker since, so that when
+ * the table is rebuilt (and its pages mapped) depends on the sequence of calls alone, not on
+ * where the blocks' addresses hash: the kernel model, which places mappings its own way, then
+ * sees the same calls (make validate-model, I2). A pointer that is
  * in no arena segment is only trusted after it is found here, so free() of a pointer libmini
  * never returned is reported instead of reading memory that may not be there.
  *
@@ -28,7 +32,7 @@ static struct {
     uintptr_t *slots;
     size_t cap;    /* power of two, or 0 */
     size_t used;   /* live keys */
-    size_t dead;   /* deleted markers */
+    size_t dead;   /* deletes since the last rebuild (>= the deleted markers in the table) */
     size_t mapped; /* bytes of live large blocks' mappings */
     uint64_t n_alloc, n_free;
 } lt;
@@ -92,9 +96,7 @@ static bool lt_insert(uintptr_t key)
     size_t j = lt_hash(key, lt.cap);
     while (lt.slots[j] != LT_EMPTY && lt.slots[j] != LT_DEAD)
         j = (j + 1) & (lt.cap - 1);
-    if (lt.slots[j] == LT_DEAD)
-        lt.dead--;
-    lt.slots[j] = key;
+    lt.slots[j] = key; /* a reused marker is not taken off lt.dead: see the picture */
     lt.used++;
     return true;
 }
