@@ -325,7 +325,15 @@ int fault_touch(struct km *km, struct km_mm *mm, uint64_t addr, enum km_touch ho
                 }
             }
         }
+        /* The faulting task is the current one while the fault is handled: if the OOM killer
+         * picks it, oom_kill() only marks it, and its tables are torn down here, after
+         * handle_fault() has stopped using them (a caller that drives several processes may
+         * have another one current: tearing mm down inside its own fault was a use after
+         * free). */
+        struct km_mm *saved = km->cur;
+        km->cur = mm;
         int r = handle_fault(km, mm, addr, how, true);
+        km->cur = saved;
         if (mm->killed && !mm->exited) {
             km_reap(km);
             r = -1;

@@ -215,11 +215,38 @@ TEST_BEGIN(kswapd_wakes_below_low_and_balances_to_high)
 }
 TEST_END
 
+/* The OOM killer picks the faulting process while another one is current (E6 of
+ * kmodel-validate: a background process made first, then the workload): the victim is torn
+ * down after its fault unwinds, not inside it (that was a use after free of its page table). */
+TEST_BEGIN(oom_victim_torn_down_after_its_own_fault)
+{
+    struct km *km = kmt_machine(256ULL << 20, 0);
+    struct km_mm *others = proc_create(km, "others", 0);
+    struct km_mm *w = proc_create(km, "w", 0);
+    expect_true(km->cur == others, "the first process stays current");
+    w->oom_score_adj = 1000;
+    uint64_t len = 512ULL << 20;
+    int e;
+    uint64_t a = vma_mmap(km, w, 0, len, KM_PROT_READ | KM_PROT_WRITE,
+                          KM_MAP_PRIVATE | KM_MAP_ANON | KM_MAP_NORESERVE, -1, 0, &e);
+    require_true(a != 0, "mapping");
+    vma_madvise(km, w, a, len, KM_MADV_NOHUGEPAGE);
+    expect_d_eq(fault_touch_range(km, w, a, len, KM_TOUCH_WRITE, 1), -1, "the touch fails");
+    expect_true(w->killed && w->exited, "w was OOM-killed and torn down");
+    expect_false(others->killed, "others lives");
+    expect_u64_eq(km->vm[KM_VM_oom_kill], 1, "one kill");
+    expect_true(km->cur == others, "others is current again");
+    km_check_all(km);
+    km_destroy(km);
+}
+TEST_END
+
 int main(int argc, char **argv)
 {
     return TEST_MAIN(argc, argv, scan_balance_follows_swappiness, inactive_is_low_ratio,
                      first_reference_keeps_then_reclaims, zero_pages_use_the_zeromap,
                      sequential_swapin_reads_ahead_eight_pages,
                      madv_free_pages_are_dropped_without_swap, refaulting_file_pages_activate,
-                     cache_trim_mode_spares_anon, kswapd_wakes_below_low_and_balances_to_high);
+                     cache_trim_mode_spares_anon, kswapd_wakes_below_low_and_balances_to_high,
+                     oom_victim_torn_down_after_its_own_fault);
 }
